@@ -1,0 +1,1 @@
+"""The reference codadesk API server."""

@@ -1,0 +1,1 @@
+"""Textual CSS of the codadesk app, shipped in the wheel."""

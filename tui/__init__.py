@@ -1,0 +1,1 @@
+"""The codadesk terminal app."""

@@ -1,0 +1,1 @@
+"""Screens of the codadesk app, one per module."""
