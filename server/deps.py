@@ -1,0 +1,49 @@
+"""FastAPI dependencies: the database, the caller, the caller's language."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from server.auth import Principal, principal_for
+from server.config import Settings
+from server.db import Database
+from server.errors import Unauthorized
+from server.i18n import pick_language
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_language(accept_language: Annotated[str | None, Header()] = None) -> str:
+    """The language of messages in the answer, from `Accept-Language`."""
+    return pick_language(accept_language)
+
+
+def get_principal(
+    database: Annotated[Database, Depends(get_database)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    """The caller of a bearer token; 401 without a valid one."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("A valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    with database.read() as session:
+        principal = principal_for(session, token.strip())
+    if principal is None:
+        raise Unauthorized("The token is not valid", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+LanguageDep = Annotated[str, Depends(get_language)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

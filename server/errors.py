@@ -1,0 +1,146 @@
+"""Domain errors: services raise them, one handler turns them into SPEC §6's error body."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api_client.models import READ_ONLY_FIELDS
+
+
+class DomainError(Exception):
+    """An error with an HTTP status, a stable code and a message a user can read."""
+
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, list[str]] | None = None,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+        self.details = details
+        self.headers = headers
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields is not None:
+            error["fields"] = self.fields
+        if self.details is not None:
+            error["details"] = self.details
+        return {"error": error}
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class ValidationFailed(DomainError):
+    status_code = 422
+    code = "validation_error"
+
+
+class FieldLocked(DomainError):
+    status_code = 422
+    code = "field_locked"
+
+
+class Duplicate(DomainError):
+    status_code = 409
+    code = "duplicate"
+
+
+class ActionUnavailable(DomainError):
+    status_code = 409
+    code = "action_unavailable"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class VersionRequired(DomainError):
+    status_code = 428
+    code = "precondition_required"
+
+
+class StaleVersion(DomainError):
+    status_code = 412
+    code = "version_conflict"
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+    code = "rate_limited"
+
+
+class UpstreamFailed(DomainError):
+    status_code = 502
+    code = "upstream_error"
+
+
+def error_response(status_code: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return parts[0] if parts else "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves the server in the one shape of SPEC §6."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        return error_response(exc.status_code, exc.body(), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields: dict[str, list[str]] = {}
+        for error in exc.errors():
+            name = _field_of(tuple(error.get("loc", ())))
+            if error.get("type") == "extra_forbidden":
+                message = f"{name} is read-only" if name in READ_ONLY_FIELDS else f"{name} is not a known field"
+            else:
+                message = str(error.get("msg", "is not valid"))
+            fields.setdefault(name, []).append(message)
+        names = ", ".join(sorted(fields))
+        failed = ValidationFailed(f"Invalid request: {names}", fields=fields)
+        return error_response(failed.status_code, failed.body())
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(exc.status_code, "http_error")
+        body = {"error": {"code": code, "message": str(exc.detail)}}
+        return error_response(exc.status_code, body, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+        body = {"error": {"code": "internal_error", "message": "The server failed; the change was not saved"}}
+        return error_response(500, body)

@@ -1,0 +1,1 @@
+"""E-mail to clients: composing, the outbox, delivery over SMTP, reminders."""

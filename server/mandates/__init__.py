@@ -1,0 +1,1 @@
+"""Mandates: reading them, their actions, their documents, Twikey."""
