@@ -142,10 +142,10 @@ def warnings(
                 },
             )
         )
-    if "enterprise_number" in changed:
-        found.append(
-            WarningRule("enterprise_number_set", "enterprise_number", {"value": changed["enterprise_number"][1]})
-        )
+    old_number, new_number = changed.get("enterprise_number", (None, None))
+    if is_empty(old_number) and not is_empty(new_number):
+        # Only filling the number in is allowed (L1); any other change is refused, not warned about.
+        found.append(WarningRule("enterprise_number_set", "enterprise_number", {"value": new_number}))
     if "email" in changed:
         old, new = changed["email"]
         found.append(WarningRule("email_changed", "email", {"old": old, "new": new}))
