@@ -33,6 +33,7 @@ IF_MATCH = re.compile(r'\s*"(\d{1,18})"\s*')
 """`If-Match: "<version>"`, the form of the ETag the server sends; anything else is answered 428."""
 
 UNIQUE_FIELDS = ("client_code", "enterprise_number")
+MAX_ID = 2**63 - 1
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -217,7 +218,13 @@ class ClientService:
     # --- shared ---------------------------------------------------------------------------------------
 
     def _client(self, session: Session, client_id: int, *, for_update: bool = False) -> Client:
-        client = repository.get_client(session, self.principal.firm_id, client_id, for_update=for_update)
+        # An id no database integer can hold names no client; SQLite would fail on it rather than find nothing.
+        in_range = 0 < client_id <= MAX_ID
+        client = (
+            repository.get_client(session, self.principal.firm_id, client_id, for_update=for_update)
+            if in_range
+            else None
+        )
         if client is None:
             raise NotFound(translate("client.not_found", self.language))
         return client

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from server.db import Database
 from server.models import Client, ClientHistory, Mandate
-from tests.factories import FirmAccess, create_client, create_mandate
+from tests.factories import FirmAccess, add_user, create_client, create_mandate
 
 
 def patch(
@@ -282,3 +282,80 @@ def test_warnings_follow_accept_language(http: TestClient, database: Database, f
         "Les documents et e-mails au client seront en français au lieu de néerlandais"
     )
     assert messages["email_changed"].startswith("Sans adresse e-mail")
+
+
+def test_an_email_added_in_service_mode_impacts_mandates_in_preparation(
+    http: TestClient, database: Database, firm: FirmAccess
+) -> None:
+    client_id = create_client(database, firm, email=None)
+    waiting = create_mandate(database, firm, client_id, status="in_preparation")
+    sent = create_mandate(database, firm, client_id, status="sent_to_client")
+
+    answer = patch(http, firm, client_id, {"email": "Jan@Example.BE"})
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["client"]["email"] == "Jan@example.be"
+    assert [m["id"] for m in body["impacted_mandates"]] == [waiting]
+    resend = {a["action"]: a for a in body["impacted_mandates"][0]["actions"]}["resend"]
+    assert resend["available"] is True
+    assert mandate_row(database, waiting) == (1, True)  # sendable now, same document
+    assert mandate_row(database, sent) == (1, False)
+    assert [w["code"] for w in body["warnings"]] == ["email_changed", "mandates_to_represent"]
+
+
+def test_an_email_added_in_firm_mode_impacts_nothing(
+    http: TestClient, database: Database, office_firm: FirmAccess
+) -> None:
+    client_id = create_client(database, office_firm, email=None)
+    waiting = create_mandate(database, office_firm, client_id, status="in_preparation")
+
+    answer = patch(http, office_firm, client_id, {"email": "jan@example.be"})
+
+    assert answer.json()["impacted_mandates"] == []
+    assert mandate_row(database, waiting) == (1, False)
+
+
+def test_check_speaks_the_requests_language(http: TestClient, database: Database, firm: FirmAccess) -> None:
+    client_id = create_client(database, firm, enterprise_number=None)
+
+    body = http.post(
+        f"/api/v1/clients/{client_id}/check",
+        json={"enterprise_number": "0431150351", "company_name": "Nouveau"},
+        headers={**firm.headers, "Accept-Language": "fr"},
+    ).json()
+
+    assert body["errors"] == {
+        "enterprise_number": [
+            "Numéro d'entreprise : n'est pas valide, les chiffres de contrôle ne correspondent pas (faute de frappe ?)"
+        ],
+        "company_name": ["Introduisez d'abord le numéro d'entreprise"],
+    }
+
+
+def test_history_is_newest_first_with_who_changed_what(http: TestClient, database: Database, firm: FirmAccess) -> None:
+    client_id = create_client(database, firm, city="Gent", phone=None)
+    colleague = add_user(database, firm, name="Els Janssens")
+    assert patch(http, firm, client_id, {"city": "Brugge"}).status_code == 200
+    assert patch(http, colleague, client_id, {"phone": "+32 9 123 45 67"}, version=2).status_code == 200
+
+    history = http.get(f"/api/v1/clients/{client_id}/history", headers=firm.headers).json()
+
+    assert [(h["user"]["name"], h["changes"]) for h in history] == [
+        ("Els Janssens", {"phone": [None, "+32 9 123 45 67"]}),
+        (history[1]["user"]["name"], {"city": ["Gent", "Brugge"]}),
+    ]
+    assert history[0]["at"] >= history[1]["at"]
+
+
+def test_an_id_beyond_any_integer_is_404(http: TestClient, firm: FirmAccess) -> None:
+    answer = http.get("/api/v1/clients/99999999999999999999", headers=firm.headers)
+    assert answer.status_code == 404
+
+
+def test_the_openapi_schema_declares_the_client_changes_body(http: TestClient) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    for path, method in (("/api/v1/clients/{client_id}", "patch"), ("/api/v1/clients/{client_id}/check", "post")):
+        body = paths[path][method]["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/ClientChanges"}
+    assert "if-match" in {p["name"].lower() for p in paths["/api/v1/clients/{client_id}"]["patch"]["parameters"]}
