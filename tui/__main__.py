@@ -1,0 +1,94 @@
+"""`codadesk`: start the TUI on a team server (`--server URL`) or on the embedded demo server.
+
+codadesk                          # the demo: a server in this process, on a SQLite file in the data folder
+codadesk --server https://codadesk.example   # the token from CODADESK_TOKEN or the config folder (0600)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from api_client import Client
+from tui import paths
+from tui.config import Config, ConfigError, load_config, resolve_token
+from tui.embedded import EmbeddedStartError
+
+
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="codadesk", description="Keep your clients' master data and CODA mandates right, from the keyboard."
+    )
+    parser.add_argument("--server", metavar="URL", help="the codadesk server to work on (default: the embedded demo)")
+    parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (selecting text)")
+    parser.add_argument(
+        "--demo-size",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="clients per demo firm, when the embedded demo is created (default: 2000)",
+    )
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="where the embedded demo keeps its files")
+    parser.add_argument("--config", type=Path, metavar="FILE", help=f"settings file (default: {paths.config_file()})")
+    parser.add_argument("--version", action="version", version=f"codadesk {_version()}")
+    arguments = parser.parse_args(argv)
+    if arguments.demo_size < 1:
+        parser.error("--demo-size must be at least 1")
+    if arguments.server is not None and not arguments.server.startswith(("http://", "https://")):
+        parser.error("--server must be a URL that starts with http:// or https://")
+    return arguments
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("codadesk")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+async def open_client(arguments: argparse.Namespace, config: Config) -> Client:
+    """The client of the server to work on: the one named, else the embedded demo."""
+    server = arguments.server or config.server
+    if server is None:
+        from tui.embedded import open_embedded_client
+
+        print("Opening the demo data…", file=sys.stderr, flush=True)  # the first start seeds: seconds, not ms
+        data_dir = arguments.data_dir or paths.data_dir()
+        return await open_embedded_client(data_dir=data_dir, demo_size=arguments.demo_size, language=config.language)
+    token = resolve_token(config)
+    if token is None:
+        raise ConfigError(
+            f"No token for {server}: set CODADESK_TOKEN, or put the token in {paths.default_token_file()} "
+            "(mode 0600). `codadesk-server token create` makes one."
+        )
+    return Client(server, token=token, language=config.language)
+
+
+async def run(arguments: argparse.Namespace, config: Config) -> int:
+    from tui.app import CodadeskApp
+
+    async with await open_client(arguments, config) as api:
+        app = CodadeskApp(api, config=config)
+        await app.run_async(mouse=config.mouse and not arguments.no_mouse)
+        return app.return_code or 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    try:
+        config = load_config(arguments.config)
+        return asyncio.run(run(arguments, config))
+    except (ConfigError, EmbeddedStartError) as error:
+        print(f"codadesk: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

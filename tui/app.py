@@ -1,0 +1,99 @@
+"""The codadesk terminal app: the shell that holds the screens, the API client and the keys."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePath
+from typing import ClassVar
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from api_client import ApiConnectionError, ApiError, Client, ServerError, UnauthorizedError
+from api_client.models import Me
+from tui.commands import ScreenCommands
+from tui.config import Config
+from tui.messages import MeLoaded, RequestFailed
+from tui.safe_text import clean
+from tui.screens.client_list import ClientListScreen
+from tui.screens.help import HelpScreen
+
+STYLES = Path(__file__).resolve().parent.parent / "styles"
+
+
+class CodadeskApp(App[None]):
+    """Keep the firm's client master data right, from the keyboard.
+
+    Args:
+        api: The client of the server to talk to (the embedded one or a team server); the caller closes it.
+        config: The user's settings (keymap, mouse).
+    """
+
+    TITLE = "codadesk"
+    CSS_PATH: ClassVar[list[str | PurePath]] = [STYLES / "app.tcss", STYLES / "client_list.tcss"]
+    COMMANDS: ClassVar[set[type[ScreenCommands]]] = {ScreenCommands}  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Leave codadesk."),
+        Binding("f1", "help", "Help", id="app.help", tooltip="Every key of this screen."),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            id="app.palette",
+            show=False,  # the footer shows the palette key at its right end already
+            priority=True,
+            tooltip="Find a command of this screen by name.",
+        ),
+    ]
+
+    def __init__(self, api: Client, *, config: Config | None = None) -> None:
+        super().__init__()
+        self.api = api
+        """The server's client; every request runs in a worker."""
+        self.config = config or Config()
+        self.me: Me | None = None
+        """Who is signed in and the firm's settings, once the server said so."""
+
+    def on_mount(self) -> None:
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        self.push_screen(ClientListScreen())
+        self._load_me()
+
+    @work(exclusive=True, group="me")
+    async def _load_me(self) -> None:
+        try:
+            me = await self.api.me()
+        except ApiError as error:
+            self.post_message(RequestFailed("signing in", error))
+            return
+        self.post_message(MeLoaded(me))
+
+    def on_me_loaded(self, message: MeLoaded) -> None:
+        self.me = message.me
+        self.sub_title = clean(message.me.firm.name, max_length=60)
+
+    def on_request_failed(self, message: RequestFailed) -> None:
+        """The last resort for a failed request: a notice; screens handle the ones they can say better."""
+        self.notify(describe_failure(message.action, message.error), severity="error", markup=False, timeout=8)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # A blinking cursor writes to the terminal twice a second forever: costly over SSH, noisy in recordings.
+        widget = event.widget
+        if getattr(widget, "cursor_blink", False):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+
+def describe_failure(action: str, error: ApiError) -> str:
+    """A one-line notice for a failed request, in words a user can act on."""
+    if isinstance(error, ApiConnectionError):
+        return f"Offline: {action} failed; the server did not answer. What is on screen may be out of date."
+    if isinstance(error, UnauthorizedError):
+        return f"{action.capitalize()} failed: the server does not accept your token."
+    if isinstance(error, ServerError):
+        return f"{action.capitalize()} failed: the server had a problem ({error.status_code}). Try again later."
+    return f"{action.capitalize()} failed: {clean(error.message, max_length=200)}"

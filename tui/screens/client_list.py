@@ -1,0 +1,338 @@
+"""The client list: search as you type, the missing-e-mail toggle, and e-mails typed in place, one Enter each.
+
+Filling e-mails (SPEC §7): `@` opens an input on the row's e-mail cell; Enter saves and, at once, opens the
+next client without an e-mail further down (fetching pages when needed). A refused address stays as typed
+with the server's reason under it; someone else's save (412) reloads the row and keeps the typed text.
+Text typed while a save is on its way is not lost: it carries over to the next row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label
+
+from api_client import ApiError, Client, DuplicateError, StaleVersionError, ValidationError
+from api_client.models import ClientPage, ClientSummary, Mandate
+from tui.messages import ClientChangedMeanwhile, ClientsLoaded, EmailRefused, EmailSaved, RequestFailed
+from tui.result_window import ClientQuery, PageRequest, summary_of
+from tui.safe_text import clean
+from tui.widgets.client_table import ClientTable
+from tui.widgets.search_bar import SearchBar, SearchInput
+
+if TYPE_CHECKING:
+    from tui.app import CodadeskApp
+
+SEARCH_DEBOUNCE = 0.15
+"""Seconds of quiet typing before a search is sent; a newer keystroke cancels the one waiting."""
+
+
+class EmailInput(Input):
+    """The input laid over a row's e-mail cell while e-mails are typed in place."""
+
+
+class ClientListScreen(Screen[None]):
+    """The firm's clients, searchable, with the e-mails typed in place."""
+
+    COMMAND_AREA = "clients"
+    AUTO_FOCUS = "ClientTable"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", id="clients.search", tooltip="Type to narrow the table."),
+        Binding(
+            "ctrl+e",
+            "toggle_missing_email",
+            "Missing e-mail",
+            id="clients.missing_email",
+            priority=True,
+            tooltip="Show only the clients without an e-mail address, or all of them again.",
+        ),
+        Binding(
+            "ctrl+o",
+            "open_impacted",
+            "Mandates",
+            id="clients.impacted_mandates",
+            priority=True,
+            tooltip="Open the action sheet of the mandates the last e-mail saved affects.",
+        ),
+        Binding("escape", "leave_email", "Stop typing e-mails", id="clients.stop_email", tooltip="Keep what is saved."),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._editing: int | None = None
+        """The row whose e-mail is being typed, or None."""
+        self._saving = False
+        self._seeking_from: int | None = None
+        """Looking for the next client without an e-mail after this row (its page is on its way)."""
+        self._carry = ""
+        self._impacted: tuple[ClientSummary, list[Mandate]] | None = None
+        self._missing_count: str | None = None
+
+    @property
+    def api(self) -> Client:
+        return cast("CodadeskApp", self.app).api
+
+    def compose(self) -> ComposeResult:
+        yield SearchBar(id="search-bar")
+        with Container(id="table-area"):
+            yield ClientTable(self._fetch_page, id="clients")
+            editor = EmailInput(id="email-editor", compact=True, select_on_focus=False)
+            editor.cursor_blink = False
+            yield editor
+            yield Label("", id="email-error", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.show(ClientQuery())
+        self._count_missing(ClientQuery())
+        self.watch(self.table, "scroll_y", self._place_editor, init=False)
+
+    @property
+    def table(self) -> ClientTable:
+        return self.query_one(ClientTable)
+
+    async def _fetch_page(self, request: PageRequest) -> ClientPage:
+        query = request.query
+        if request.offset is not None:
+            return await self.api.search_clients(  # type: ignore[call-arg]
+                query.text,
+                missing_email=query.missing_email,
+                offset=request.offset,
+                limit=request.limit,
+            )
+        return await self.api.search_clients(
+            query.text, missing_email=query.missing_email, cursor=request.cursor, limit=request.limit
+        )
+
+    # --- search -------------------------------------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.leave_email()
+        self.query_one(SearchBar).focus_search()
+
+    def action_toggle_missing_email(self) -> None:
+        self.query_one(SearchBar).toggle_missing_email()
+
+    @on(SearchBar.QueryChanged)
+    def _query_changed(self, event: SearchBar.QueryChanged) -> None:
+        self.leave_email()
+        self.table.show(event.query, delay=SEARCH_DEBOUNCE if event.typed else 0.0)
+        if event.typed:  # the toggle does not change how many clients of this search lack an e-mail
+            self._count_missing(event.query, delay=SEARCH_DEBOUNCE)
+
+    @on(SearchInput.Left)
+    def _search_left(self) -> None:
+        self.table.focus()
+
+    @work(exclusive=True, group="missing-count")
+    async def _count_missing(self, query: ClientQuery, delay: float = 0.0) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        self._missing_count = None
+        try:
+            page = await self.api.search_clients(query.text, missing_email=True, limit=1)
+        except ApiError:
+            return  # the table's own request reports the failure
+        self._missing_count = f"{page.total:,}+" if page.total_capped else f"{page.total:,}"
+        self._show_counts()
+
+    def on_clients_loaded(self, message: ClientsLoaded) -> None:
+        self._show_counts()
+        if self._seeking_from is not None:
+            self._open_next_missing(self._seeking_from)
+
+    @on(ClientTable.CursorMoved)
+    def _cursor_moved(self) -> None:
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        window = self.table.window
+        if not window.loaded_any:
+            position = ""
+        elif window.row_count == 0:
+            position = "no client"
+        else:
+            position = f"{self.table.cursor_row + 1:,}/{window.count_label()}"
+        self.query_one(SearchBar).show_counts(missing=self._missing_count, position=position)
+
+    # --- opening a client ---------------------------------------------------------------------------------
+
+    @on(ClientTable.Opened)
+    def _open_client(self, event: ClientTable.Opened) -> None:
+        try:
+            from tui.screens.client import ClientScreen  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:
+            self.notify("The client screen is not available in this build.", severity="warning")
+            return
+        self.app.push_screen(ClientScreen(event.client.id))
+
+    # --- e-mails typed in place ---------------------------------------------------------------------------
+
+    @property
+    def editor(self) -> EmailInput:
+        return self.query_one(EmailInput)
+
+    @on(ClientTable.EmailRequested)
+    def _email_requested(self, event: ClientTable.EmailRequested) -> None:
+        self._edit_email(event.row, event.client.email or "")
+
+    def _edit_email(self, row: int, value: str) -> None:
+        self._editing = row
+        self._show_error("")
+        editor = self.editor
+        editor.value = value
+        editor.cursor_position = len(value)
+        self.table.move_cursor(row)
+        editor.add_class("-open")
+        self._place_editor()
+        editor.focus()
+
+    def _place_editor(self) -> None:
+        """Lay the input over the e-mail cell of the row being typed (and the error line under it)."""
+        if self._editing is None:
+            return
+        cell = self.table.email_cell(self._editing)
+        editor = self.editor
+        error = self.query_one("#email-error", Label)
+        if cell is None:
+            editor.styles.offset = (0, -10)  # the row scrolled away: keep the input, out of sight
+            error.styles.offset = (0, -10)
+            return
+        editor.styles.offset = (cell.x, cell.y)
+        editor.styles.width = cell.width
+        below = cell.y + 1 if cell.y + 1 < self.table.scrollable_content_region.height else cell.y - 1
+        error.styles.offset = (cell.x, below)
+
+    def _show_error(self, message: str) -> None:
+        error = self.query_one("#email-error", Label)
+        error.update(clean(message, max_length=200))
+        error.set_class(bool(message), "-open")
+
+    def leave_email(self) -> None:
+        """Stop typing e-mails; what was saved stays saved."""
+        if self._editing is None:
+            return
+        self._editing = None
+        self._seeking_from = None
+        self._show_error("")
+        self.editor.remove_class("-open")
+        self.table.focus()
+
+    def action_leave_email(self) -> None:
+        if self._editing is not None:
+            self.leave_email()
+        elif isinstance(self.focused, SearchInput):
+            self.table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_email":
+            return self._editing is not None
+        if action == "open_impacted":
+            return self._impacted is not None
+        return True
+
+    @on(Input.Submitted, "#email-editor")
+    def _email_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        row = self._editing
+        client = self.table.window.row(row) if row is not None else None
+        if row is None or client is None or self._saving:
+            return
+        typed = event.value.strip()
+        if typed == (client.email or ""):
+            self._carry = ""
+            self._open_next_missing(row)  # nothing to save: on to the next one
+            return
+        self._saving = True
+        self._save_email(row, client, typed)
+
+    @work(group="email-save")
+    async def _save_email(self, row: int, client: ClientSummary, typed: str) -> None:
+        try:
+            result = await self.api.update_client(client.id, {"email": typed or None}, version=client.version)
+        except StaleVersionError as error:
+            self.post_message(ClientChangedMeanwhile(row, typed, error.current))
+        except (ValidationError, DuplicateError) as error:
+            messages = [message for values in error.fields.values() for message in values]
+            self.post_message(EmailRefused(row, typed, messages[0] if messages else error.message))
+        except ApiError as error:
+            self.post_message(RequestFailed("saving the e-mail", error))
+        else:
+            self.post_message(EmailSaved(row, typed, result))
+
+    def on_email_saved(self, message: EmailSaved) -> None:
+        self._saving = False
+        saved = summary_of(message.result.client)
+        self.table.replace_row(message.row, saved)
+        if message.result.impacted_mandates:
+            self._offer_impacted(saved, list(message.result.impacted_mandates))
+        value = self.editor.value
+        # What was typed after Enter, while the save was on its way, belongs to the next client.
+        self._carry = value[len(message.typed) :].lstrip() if value.startswith(message.typed) else ""
+        if self._editing == message.row:
+            self._open_next_missing(message.row)
+
+    def on_email_refused(self, message: EmailRefused) -> None:
+        self._saving = False
+        if self._editing == message.row:
+            self._show_error(message.message)
+            self._place_editor()
+
+    def on_client_changed_meanwhile(self, message: ClientChangedMeanwhile) -> None:
+        self._saving = False
+        self.table.replace_row(message.row, summary_of(message.current))
+        if self._editing == message.row:
+            self._show_error("Someone else changed this client meanwhile; it is reloaded. Enter saves your e-mail.")
+            self._place_editor()
+
+    def on_request_failed(self, message: RequestFailed) -> None:
+        if message.action == "saving the e-mail":
+            self._saving = False
+            if self._editing is not None:
+                self._show_error("Not saved: the server did not answer. Enter tries again.")
+
+    def _open_next_missing(self, after: int) -> None:
+        """Open the next client without an e-mail after row `after`, fetching its page first if needed."""
+        found, page = self.table.window.find_after(after, lambda row: row.email is None)
+        if found is not None:
+            self._seeking_from = None
+            self._edit_email(found, self._carry)
+        elif page is not None:
+            self._seeking_from = after
+            self.table.fetch_page(page)
+        else:
+            self.leave_email()
+            self.notify("No client without an e-mail below this one.", timeout=4)
+
+    # --- impacted mandates --------------------------------------------------------------------------------
+
+    def _offer_impacted(self, client: ClientSummary, mandates: list[Mandate]) -> None:
+        self._impacted = (client, mandates)
+        self.refresh_bindings()
+        bindings = [active.binding for active in self.active_bindings.values()]
+        key = next((self.app.get_key_display(b) for b in bindings if b.id == "clients.impacted_mandates"), "ctrl+o")
+        count = len(mandates)
+        noun = "mandate" if count == 1 else "mandates"
+        self.notify(
+            f"{clean(client.company_name, max_length=60)}: {count} {noun} to present again. {key} opens them.",
+            title="Mandates",
+            markup=False,
+            timeout=10,
+        )
+
+    def action_open_impacted(self) -> None:
+        if self._impacted is None:
+            return
+        try:
+            from tui.screens.mandate_actions import MandateActionsScreen  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:
+            self.notify("The mandate action sheet is not available in this build.", severity="warning")
+            return
+        client, mandates = self._impacted
+        self.app.push_screen(MandateActionsScreen(mandates, client_name=client.company_name))
