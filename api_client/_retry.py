@@ -7,8 +7,8 @@ The rules (the client applies them in one loop, `Client._request`):
   every attempt so the server acts once and replays its first answer. A PATCH is not: if it was applied,
   a repeat would answer 412 against the user's own save.
 - An answer of 429, 503, 504 or a gateway's 502 means the server did not act: tried again under the same
-  conditions, after `Retry-After` when the server sent one. A 502 `upstream_error` is the server's
-  definite answer that Twikey failed, not a gateway fault, and is not repeated.
+  conditions, after `Retry-After` when the server sent one. A 502 in the API's error shape is the
+  server's own definite answer that a service behind it (Twikey) failed, not a gateway fault: not repeated.
 - At most `max_retries` repeats, and never a wait that would end after `total_seconds` from the first
   attempt: a `Retry-After` beyond that is passed to the caller (`RateLimitedError.retry_after`).
 """
@@ -77,20 +77,20 @@ class RetryPolicy:
         return delay
 
 
-def may_repeat(repeat: Repeat, *, status: int | None, code: str | None, sent: bool) -> bool:
+def may_repeat(repeat: Repeat, *, status: int | None, sent: bool = True, from_server: bool = False) -> bool:
     """Whether a failed attempt may be made again.
 
     Args:
         repeat: How safe the request is to repeat.
         status: The answer's status, or None when no answer arrived.
-        code: The error body's code, when there was one.
         sent: For no answer: whether the request may have reached the server.
+        from_server: The answer carries the API's error body: the server itself answered, not a gateway.
     """
     if status is None:
         return not sent or repeat is not Repeat.NEVER
     if repeat is Repeat.NEVER or status not in RETRYABLE_STATUSES:
         return False
-    return not (status == 502 and code == "upstream_error")
+    return not (status == 502 and from_server)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

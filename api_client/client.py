@@ -301,10 +301,10 @@ class Client:
     def _wait_before_retry(self, failure: ApiError, repeat: Repeat, retry: int, *, elapsed: float) -> float | None:
         retry_after = None
         if isinstance(failure, ApiConnectionError):
-            if not may_repeat(repeat, status=None, code=failure.code, sent=failure.sent):
+            if not may_repeat(repeat, status=None, sent=failure.sent):
                 return None
         elif failure.response is None or not may_repeat(
-            repeat, status=failure.response.status_code, code=failure.code, sent=True
+            repeat, status=failure.response.status_code, from_server=failure.body is not None
         ):
             return None
         else:

@@ -135,7 +135,11 @@ class ServerError(ApiError):
 
 
 class UpstreamError(ServerError):
-    """502 `upstream_error`: a service the server depends on (Twikey) failed."""
+    """502 from the server itself (in the API's error shape): a service it depends on (Twikey) failed.
+
+    `.details` carries what that service said, when the server passed it on (`twikey_code`, `twikey_message`).
+    A 502 without the error shape comes from a gateway in front of the server and is a plain `ServerError`.
+    """
 
 
 class InvalidResponseError(ApiError):
@@ -230,7 +234,7 @@ def from_response(response: httpx.Response, *, scrub: str | None = None) -> ApiE
         return PreconditionRequiredError(message, **common)
     if status == 429:
         return RateLimitedError(message, retry_after=parse_retry_after(response.headers.get("Retry-After")), **common)
-    if status == 502 and code == "upstream_error":
+    if status == 502 and body is not None:
         return UpstreamError(message, **common)
     if status >= 500:
         return ServerError(message, **common)

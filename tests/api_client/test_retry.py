@@ -233,7 +233,7 @@ async def test_each_call_gets_its_own_idempotency_key(fake_time: FakeTime) -> No
 
 
 async def test_a_twikey_failure_is_the_servers_answer_and_not_repeated(fake_time: FakeTime) -> None:
-    server = Script(error_answer(502, "upstream_error", "Twikey did not answer"))
+    server = Script(error_answer(502, "twikey_error", "Twikey did not answer"))
     async with mock_client(server, fake_time) as api:
         with pytest.raises(UpstreamError):
             await api.sign_twikey(7)
@@ -261,23 +261,25 @@ async def test_a_slow_server_is_reported_as_a_timeout(fake_time: FakeTime) -> No
 
 def test_which_failures_may_be_repeated() -> None:
     rows = [
-        # repeat, status, code, sent, expected
-        (Repeat.SAFE, None, None, True, True),
-        (Repeat.WITH_KEY, None, None, True, True),
-        (Repeat.NEVER, None, None, True, False),
-        (Repeat.NEVER, None, None, False, True),
-        (Repeat.SAFE, 503, None, True, True),
-        (Repeat.SAFE, 504, None, True, True),
-        (Repeat.SAFE, 502, "http_502", True, True),
-        (Repeat.SAFE, 502, "upstream_error", True, False),
-        (Repeat.SAFE, 500, "internal_error", True, False),
-        (Repeat.SAFE, 409, "action_unavailable", True, False),
-        (Repeat.WITH_KEY, 429, "rate_limited", True, True),
-        (Repeat.NEVER, 429, "rate_limited", True, False),
-        (Repeat.NEVER, 503, None, True, False),
+        # repeat, status, sent, from_server, expected
+        (Repeat.SAFE, None, True, False, True),
+        (Repeat.WITH_KEY, None, True, False, True),
+        (Repeat.NEVER, None, True, False, False),
+        (Repeat.NEVER, None, False, False, True),
+        (Repeat.SAFE, 503, True, False, True),
+        (Repeat.SAFE, 503, True, True, True),
+        (Repeat.SAFE, 504, True, False, True),
+        (Repeat.SAFE, 502, True, False, True),
+        (Repeat.SAFE, 502, True, True, False),
+        (Repeat.SAFE, 500, True, True, False),
+        (Repeat.SAFE, 409, True, True, False),
+        (Repeat.WITH_KEY, 429, True, True, True),
+        (Repeat.NEVER, 429, True, True, False),
+        (Repeat.NEVER, 503, True, False, False),
     ]
-    for repeat, status, code, sent, expected in rows:
-        assert may_repeat(repeat, status=status, code=code, sent=sent) is expected, (repeat, status, code, sent)
+    for repeat, status, sent, from_server, expected in rows:
+        got = may_repeat(repeat, status=status, sent=sent, from_server=from_server)
+        assert got is expected, (repeat, status, sent, from_server)
 
 
 def test_retry_after_forms() -> None:
