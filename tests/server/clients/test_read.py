@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from server.db import Database
+from server.models import OutboxMessage
 from tests.factories import FirmAccess, create_client, create_mandate
 
 
@@ -60,3 +61,33 @@ def test_another_firms_client_is_404_like_a_missing_one(
     assert other.status_code == missing.status_code == 404
     assert other.json() == missing.json()
     assert other.json()["error"]["code"] == "not_found"
+
+
+def test_each_mandate_shows_its_newest_email(http: TestClient, database: Database, firm: FirmAccess) -> None:
+    client_id = create_client(database, firm)
+    mandate_id = create_mandate(database, firm, client_id, status="sent_to_client")
+    quiet_id = create_mandate(database, firm, client_id, status="available_online")
+    with database.write() as session:
+        for n, (kind, status) in enumerate([("mandate", "sent"), ("reminder", "failed")]):
+            session.add(
+                OutboxMessage(
+                    firm_id=firm.firm_id,
+                    client_id=client_id,
+                    mandate_id=mandate_id,
+                    kind=kind,
+                    message_id=f"<m{n}-{mandate_id}@codadesk.test>",
+                    to_addr="boekhouding@acme.example",
+                    subject="Mandate",
+                    raw=b"...",
+                    status=status,
+                    last_error="550 mailbox unavailable" if status == "failed" else None,
+                )
+            )
+
+    body = http.get(f"/api/v1/clients/{client_id}", headers=firm.headers).json()
+
+    delivery = {m["id"]: m["delivery"] for m in body["mandates"]}
+    assert delivery[quiet_id] is None
+    assert delivery[mandate_id]["kind"] == "reminder"
+    assert delivery[mandate_id]["status"] == "failed"
+    assert delivery[mandate_id]["error"] == "550 mailbox unavailable"

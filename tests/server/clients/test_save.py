@@ -113,6 +113,7 @@ def test_a_stale_version_is_412_with_the_current_client(http: TestClient, databa
     assert error["code"] == "version_conflict"
     assert error["details"]["client"]["version"] == 2
     assert error["details"]["client"]["city"] == "Brugge"
+    assert answer.headers["ETag"] == '"2"'
     assert history_rows(database, client_id) == 1
 
 
@@ -359,3 +360,25 @@ def test_the_openapi_schema_declares_the_client_changes_body(http: TestClient) -
         body = paths[path][method]["requestBody"]["content"]["application/json"]["schema"]
         assert body == {"$ref": "#/components/schemas/ClientChanges"}
     assert "if-match" in {p["name"].lower() for p in paths["/api/v1/clients/{client_id}"]["patch"]["parameters"]}
+
+
+def test_a_lock_and_an_invalid_field_together_are_field_locked_naming_both(
+    http: TestClient, database: Database, firm: FirmAccess
+) -> None:
+    client_id = create_client(database, firm, enterprise_number="0403019261")
+
+    answer = patch(http, firm, client_id, {"enterprise_number": "0428759497", "email": "jan@"})
+
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert error["code"] == "field_locked"
+    assert set(error["fields"]) == {"enterprise_number", "email"}
+
+
+def test_check_refuses_read_only_fields_too(http: TestClient, database: Database, firm: FirmAccess) -> None:
+    client_id = create_client(database, firm)
+
+    answer = http.post(f"/api/v1/clients/{client_id}/check", json={"locks": {}}, headers=firm.headers)
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["fields"] == {"locks": ["locks is read-only"]}
