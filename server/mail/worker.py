@@ -114,9 +114,14 @@ class Worker:
         now = self.clock()
         reminders = ReminderReport()
         if self._next_reminder_check is None or now >= self._next_reminder_check:
-            reminders = queue_due_reminders(self.database, self.settings, now=now, render_pdf=self.render_pdf)
+            try:
+                reminders = queue_due_reminders(self.database, self.settings, now=now, render_pdf=self.render_pdf)
+            except Exception as error:
+                # Reminders failing (a document that cannot be rendered, ...) must not hold up the outbox.
+                log.error("reminders failed (%s)", _safe_error(error), exc_info=not isinstance(error, StatementError))
+            else:
+                self._log_reminders(reminders)
             self._next_reminder_check = now + self.reminder_check_interval
-            self._log_reminders(reminders)
         delivery = deliver_due(
             self.database, self.transport, clock=self.clock, worker_id=self.worker_id, policy=self.policy
         )

@@ -1,0 +1,116 @@
+"""The `codadesk-server worker` loop: rounds, waking, stopping on SIGTERM, and logs that keep secrets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from server.clock import utcnow
+from server.config import Settings
+from server.db import Database
+from server.mail.smtp import SmtpConfig, SmtpTransport
+from server.mail.worker import Worker, main
+from server.models import Mandate
+from tests.factories import FirmAccess, create_client, create_mandate
+from tests.server.mail.conftest import QueueMail, outbox_row
+from tests.server.mail.smtp_servers import PasswordCheck, Recorder, RunningServer
+from tests.server.mail.test_reminders import FakeRenderer
+
+StartSmtp = Callable[..., RunningServer]
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def smtp_transport(server: RunningServer) -> SmtpTransport:
+    return SmtpTransport(SmtpConfig.from_url(server.url), envelope_from="mandates@codadesk.invalid")
+
+
+def test_the_worker_delivers_and_a_wake_call_cuts_its_wait_short(
+    database: Database, settings: Settings, smtp: StartSmtp, queue_mail: QueueMail
+) -> None:
+    recorder = Recorder()
+    server = smtp(recorder)
+    worker = Worker(database, settings, transport=smtp_transport(server), render_pdf=FakeRenderer(), poll_interval=3600)
+    first = queue_mail(now=utcnow())
+    thread = worker.start_thread()
+    try:
+        assert recorder.arrived.wait(timeout=20)
+        assert recorder.count(first.message_id) == 1
+        recorder.arrived.clear()
+
+        # The worker now waits up to an hour; a new row must not wait that long once it is woken.
+        second = queue_mail(now=utcnow())
+        worker.wake()
+        assert recorder.arrived.wait(timeout=20)
+        assert recorder.count(second.message_id) == 1
+    finally:
+        worker.stop()
+        thread.join(timeout=20)
+    assert not thread.is_alive()
+
+
+def test_one_round_from_main_writes_eml_files_without_smtp(
+    database: Database, settings: Settings, queue_mail: QueueMail
+) -> None:
+    row = queue_mail(now=utcnow() - timedelta(seconds=1))
+
+    assert main(settings, once=True) == 0
+
+    stored = outbox_row(database, row.id)
+    assert stored.status == "sent"
+    assert stored.outbox_path is not None
+    assert Path(stored.outbox_path).read_bytes() == row.raw
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_the_worker_process_sends_logs_without_secrets_or_bodies_and_stops_on_sigterm(
+    database: Database, settings: Settings, firm: FirmAccess, smtp: StartSmtp, queue_mail: QueueMail
+) -> None:
+    recorder, check = Recorder(), PasswordCheck("relay-user", "very-s3cret")
+    # AUTH over plain text here (auth_require_tls=False): the STARTTLS path is tested in test_smtp.py.
+    server = smtp(recorder, auth_required=True, auth_require_tls=False, authenticator=check)
+    row = queue_mail(now=utcnow(), language="fr", company_name="Boulangerie Secrète")
+    no_email_client = create_client(database, firm, email=None, enterprise_number=None, client_code="SANS-MAIL")
+    unreachable = create_mandate(database, firm, no_email_client, status="sent_to_client")
+    with database.write() as session:
+        session.get_one(Mandate, unreachable).sent_to_client_at = utcnow() - timedelta(days=15)
+
+    env = {
+        **os.environ,
+        "CODADESK_DATABASE_URL": settings.database_url,
+        "CODADESK_SMTP_URL": f"smtp://relay-user:very-s3cret@{server.host}:{server.port}",
+        "CODADESK_OUTBOX_DIR": str(settings.outbox_dir),
+    }
+    script = "import sys; from server.config import Settings; from server.mail.worker import main; "
+    script += "sys.exit(main(Settings.from_env()))"
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert recorder.arrived.wait(timeout=60)
+        # Even if the signal lands between the send and its record, the worker records it before it stops.
+        process.send_signal(signal.SIGTERM)
+        _stdout, stderr_bytes = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    stderr = stderr_bytes.decode()
+    assert process.returncode == 0, stderr
+    assert recorder.count(row.message_id) == 1
+    assert check.logins
+    assert outbox_row(database, row.id).status == "sent"
+    assert "smtp://relay-user@127.0.0.1" in stderr  # says where it delivers...
+    assert "s3cret" not in stderr  # ...without the password
+    assert "Boulangerie" not in stderr  # nor any message content
+    assert row.to_addr not in stderr
+    assert "SIGTERM" in stderr
+    assert "stopped" in stderr
+    assert f"mandate {unreachable}: reminder 1/3 due but client {no_email_client} (code SANS-MAIL" in stderr
