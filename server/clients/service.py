@@ -50,7 +50,6 @@ def etag(version: int) -> str:
 class Evaluation:
     """What a partial body would do to a client, worked out without writing anything."""
 
-    values: dict[str, str | None]
     changed: dict[str, tuple[str | None, str | None]]
     """Field → (old, new) for the valid changes that no lock or duplicate refuses: what warnings speak of."""
     errors: dict[str, list[str]] = field(default_factory=dict)
@@ -243,7 +242,6 @@ class ClientService:
         facts = [rules.MandateFacts(m.id, m.status, frozenset(m.bank.channel_list)) for m in mandates]
         impact = rules.impact(allowed, facts, mode=self.principal.mandate_management)
         return Evaluation(
-            values=validated.values,
             changed=allowed,
             errors=messages(validated.errors, self.language),
             locked=locked,
