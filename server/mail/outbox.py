@@ -7,14 +7,43 @@ the same bytes with the same `Message-ID`.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from server.config import Settings
 from server.mail.compose import MailKind, compose_mandate_email
 from server.models import Client, Firm, Mandate, OutboxMessage
+
+_listeners: list[Callable[[], None]] = []
+_listeners_lock = threading.Lock()
+
+
+def on_queued(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call `callback` after each commit that queued an e-mail, in this process; returns the unsubscriber.
+
+    A worker in the same process (the embedded server) uses it to deliver at once instead of at its next
+    poll. The callback runs in the committing thread: it must only signal (e.g. set an Event).
+    """
+    with _listeners_lock:
+        _listeners.append(callback)
+
+    def unsubscribe() -> None:
+        with _listeners_lock:
+            if callback in _listeners:
+                _listeners.remove(callback)
+
+    return unsubscribe
+
+
+def _notify(_session: Session) -> None:
+    with _listeners_lock:
+        listeners = list(_listeners)
+    for callback in listeners:
+        callback()
 
 
 def queue_mandate_email(
@@ -78,4 +107,6 @@ def queue_mandate_email(
     )
     session.add(message)
     session.flush()
+    if _listeners and not event.contains(session, "after_commit", _notify):
+        event.listen(session, "after_commit", _notify)
     return message

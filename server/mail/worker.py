@@ -26,6 +26,7 @@ from server.clock import Clock, utcnow
 from server.config import Settings
 from server.db import Database
 from server.mail.delivery import DEFAULT_POLICY, DeliveryPolicy, DeliveryReport, deliver_due, new_worker_id, next_due_at
+from server.mail.outbox import on_queued
 from server.mail.reminders import MandateRenderer, ReminderReport, queue_due_reminders
 from server.mail.smtp import EmlFileTransport, SmtpTransport, Transport, transport_for
 
@@ -91,6 +92,8 @@ class Worker:
         self.poll_interval = poll_interval
         self.reminder_check_interval = timedelta(seconds=reminder_check_interval)
         self.worker_id = worker_id or new_worker_id()
+        self.idle = threading.Event()
+        """Set while the loop waits between rounds (nothing being claimed or sent)."""
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._next_reminder_check: datetime | None = None
@@ -130,8 +133,18 @@ class Worker:
     def run(self) -> None:
         """Rounds until `stop()`; a failed round (database down, ...) is logged and retried with backoff."""
         log.info("mail worker %s started, delivering %s", self.worker_id, _describe_transport(self.transport))
+        # E-mails queued by this process (the embedded server) go out at once, not at the next poll.
+        unsubscribe = on_queued(self.wake)
+        try:
+            self._loop()
+        finally:
+            unsubscribe()
+        log.info("mail worker %s stopped", self.worker_id)
+
+    def _loop(self) -> None:
         failures = 0
         while not self._stop.is_set():
+            self._wake.clear()  # before the round: a wake-up during it starts the next one at once
             try:
                 self.run_round()
                 failures = 0
@@ -146,9 +159,9 @@ class Worker:
                     timeout,
                     exc_info=not isinstance(error, StatementError),
                 )
+            self.idle.set()
             self._wake.wait(timeout)
-            self._wake.clear()
-        log.info("mail worker %s stopped", self.worker_id)
+            self.idle.clear()
 
     def start_thread(self) -> threading.Thread:
         """Run the loop in a daemon thread (the embedded server); `stop()` then `join()` it."""
