@@ -30,7 +30,13 @@ class CodadeskApp(App[None]):
     """
 
     TITLE = "codadesk"
-    CSS_PATH: ClassVar[list[str | PurePath]] = [STYLES / "app.tcss", STYLES / "client_list.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        STYLES / "app.tcss",
+        STYLES / "client_list.tcss",
+        STYLES / "client.tcss",
+        STYLES / "mandate_actions.tcss",
+        STYLES / "confirm.tcss",
+    ]
     COMMANDS: ClassVar[set[type[ScreenCommands]]] = {ScreenCommands}  # type: ignore[assignment]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Leave codadesk."),
