@@ -61,7 +61,8 @@ COUNTRIES = frozenset(
 
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 """Bidi embeddings, overrides, isolates and marks: they make text read differently from what is stored."""
-LINE_SEPARATORS = frozenset("\u2028\u2029")
+INVISIBLE = frozenset("\u2028\u2029\u200b\u2060\ufeff")
+"""Line separators and zero-width characters: pasted text brings them, and they hide differences."""
 
 CLIENT_CODE_PUNCTUATION = frozenset(" -_.")
 BELGIAN_POSTAL_CODE = re.compile(r"[1-9][0-9]{3}")
@@ -129,7 +130,7 @@ def _clean(raw: str, max_length: int) -> str:
     for char in text:
         if char in BIDI_CONTROLS:
             raise Invalid("bidi_character", char=f"U+{ord(char):04X}")
-        if unicodedata.category(char) in ("Cc", "Cs") or char in LINE_SEPARATORS:
+        if unicodedata.category(char) in ("Cc", "Cs") or char in INVISIBLE:
             raise Invalid("control_character", char=f"U+{ord(char):04X}")
     if len(text) > max_length:
         raise Invalid("too_long", max=max_length, length=len(text))
@@ -140,7 +141,8 @@ def _client_code(text: str) -> str:
     # Letters and decimal digits of any script: the code names a folder, and accented names are common.
     for char in text:
         if char not in CLIENT_CODE_PUNCTUATION and unicodedata.category(char) not in _LETTER_OR_DIGIT:
-            raise Invalid("client_code_character", char=char)
+            shown = char if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+            raise Invalid("client_code_character", char=shown)
     if text in (".", ".."):
         raise Invalid("client_code_dots")
     return text

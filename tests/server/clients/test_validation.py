@@ -153,6 +153,8 @@ def test_maximum_lengths_match_the_spec(field: str, length: int) -> None:
         ("Ac\x85me", "control_character"),  # C1 (NEL)
         ("Ac\x9bme", "control_character"),  # C1 (CSI), opens terminal escapes
         ("Ac\u2028me", "control_character"),
+        ("Ac\u200bme", "control_character"),  # zero-width space: "Acme" twice that differ unseen
+        ("\ufeffAcme", "control_character"),  # a byte-order mark pasted from a file
         ("Ac\ud800me", "control_character"),  # a lone surrogate, which JSON allows
         ("Ac\u202eme", "bidi_character"),
         ("Ac\u2066me", "bidi_character"),
@@ -226,6 +228,13 @@ def test_invalid_values(name: str, raw: str, code: str) -> None:
 def test_belgian_postal_codes(stored: dict[str, str], changes: dict[str, str], errors: dict[str, str]) -> None:
     result = validate_changes(stored, changes)
     assert {name: found[0].code for name, found in result.errors.items()} == errors
+
+
+@pytest.mark.parametrize(("raw", "shown"), [("a/b", "/"), ("a\u00a0b", "U+00A0"), ("a\u00adb", "U+00AD")])
+def test_a_refused_code_character_is_shown_readably(raw: str, shown: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        normalise("client_code", raw)
+    assert caught.value.error == FieldError("client_code_character", {"char": shown})
 
 
 def test_an_untouched_stored_value_passes_even_if_invalid_today() -> None:
