@@ -13,10 +13,11 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Protocol, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, select
 from sqlalchemy.orm import Session
 
 from server.config import Settings
@@ -30,6 +31,16 @@ log = logging.getLogger(__name__)
 REMINDER_INTERVAL = timedelta(days=14)
 REMINDED_STATUS = "sent_to_client"
 REMINDING_MODE = "service"
+
+
+def _timezone() -> tzinfo | None:
+    try:
+        return ZoneInfo("Europe/Brussels")
+    except (ZoneInfoNotFoundError, ValueError):  # no tz database on this machine: UTC dates
+        return None
+
+
+_BRUSSELS = _timezone()
 
 
 class MandateRenderer(Protocol):
@@ -62,11 +73,20 @@ class UnreachableClient:
 class ReminderReport:
     queued: list[QueuedReminder] = field(default_factory=list)
     unreachable: list[UnreachableClient] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    """Mandates whose reminder could not be made (e.g. the document failed to render); tried next time."""
+    more_due: bool = False
+    """The call stopped at its limit: call again for the rest."""
 
 
 def reminder_clock_start() -> ColumnElement[datetime]:
     """When the current 14 days started: the last reminder, else the (re)sending, else the status change."""
     return func.coalesce(Mandate.last_reminder_at, Mandate.sent_to_client_at, Mandate.status_changed_at)
+
+
+def issue_date(now: datetime) -> date:
+    """The date printed on a document issued at `now`: the date in Belgium."""
+    return now.astimezone(_BRUSSELS).date() if _BRUSSELS is not None else now.date()
 
 
 def queue_due_reminders(
@@ -81,43 +101,55 @@ def queue_due_reminders(
 
     The due mandates are read first; each PDF is rendered outside any transaction; then each reminder is
     written in its own short transaction, which re-checks under a row lock that nothing moved in between
-    (another worker's reminder, a resend, an edit that made a new document version, an archive).
+    (another worker's reminder, a resend, an edit that made a new document version, an archive). One
+    mandate that fails is logged and skipped; the others go on.
     """
     report = ReminderReport()
+    has_email = and_(Client.email.is_not(None), Client.email != "")
     with database.read() as session:
-        candidates = session.execute(
-            select(Mandate, Client)
-            .join(Client, Client.id == Mandate.client_id)
-            .join(Firm, Firm.id == Mandate.firm_id)
-            .where(
-                Mandate.status == REMINDED_STATUS,
-                Firm.mandate_management == REMINDING_MODE,
-                Mandate.reminders_sent < MAX_REMINDERS,
-                reminder_clock_start() <= now - REMINDER_INTERVAL,
-            )
-            .order_by(reminder_clock_start(), Mandate.id)
-            .limit(limit)
-        ).all()
+        mailable = session.execute(_due(now).add_columns(Client).where(has_email).limit(limit)).all()
+        unreachable = session.execute(_due(now).add_columns(Client).where(not_(has_email)).limit(limit)).all()
+    report.more_due = len(mailable) == limit
+    report.unreachable = [
+        UnreachableClient(
+            firm_id=client.firm_id,
+            client_id=client.id,
+            client_code=client.client_code,
+            mandate_id=mandate.id,
+            reminders_sent=mandate.reminders_sent,
+        )
+        for mandate, client in unreachable
+    ]
 
-    for mandate, client in candidates:
-        if not client.email:
-            report.unreachable.append(
-                UnreachableClient(
-                    firm_id=client.firm_id,
-                    client_id=client.id,
-                    client_code=client.client_code,
-                    mandate_id=mandate.id,
-                    reminders_sent=mandate.reminders_sent,
-                )
-            )
+    for mandate, client in mailable:
+        try:
+            render_pdf = render_pdf or _default_renderer()
+            pdf = render_pdf(client, mandate, issued_on=issue_date(now))
+            with database.write() as session:
+                queued = _queue_if_still_due(session, settings, seen=mandate, pdf=pdf, now=now)
+        except Exception as error:
+            log.error("mandate %s: reminder not queued (%s)", mandate.id, type(error).__name__, exc_info=True)
+            report.failed.append(mandate.id)
             continue
-        render_pdf = render_pdf or _default_renderer()
-        pdf = render_pdf(client, mandate, issued_on=now.date())
-        with database.write() as session:
-            queued = _queue_if_still_due(session, settings, seen=mandate, pdf=pdf, now=now)
         if queued is not None:
             report.queued.append(queued)
     return report
+
+
+def _due(now: datetime) -> Select[Mandate]:
+    """Mandates due a reminder at `now`, oldest first; the caller adds the client and its condition."""
+    return (
+        select(Mandate)
+        .join(Client, Client.id == Mandate.client_id)
+        .join(Firm, Firm.id == Mandate.firm_id)
+        .where(
+            Mandate.status == REMINDED_STATUS,
+            Firm.mandate_management == REMINDING_MODE,
+            Mandate.reminders_sent < MAX_REMINDERS,
+            reminder_clock_start() <= now - REMINDER_INTERVAL,
+        )
+        .order_by(reminder_clock_start(), Mandate.id)
+    )
 
 
 def _queue_if_still_due(

@@ -82,7 +82,24 @@ class Worker:
         poll_interval: float = DEFAULT_POLL_SECONDS,
         reminder_check_interval: float = DEFAULT_REMINDER_CHECK_SECONDS,
         worker_id: str | None = None,
+        reminders: bool = True,
     ) -> None:
+        """A worker on `database`; nothing runs until `run()` or `start_thread()`.
+
+        Args:
+            database: where the outbox and the mandates are.
+            settings: the SMTP server or outbox folder, and the `From` address.
+            clock: the time (tests pass a fixed or moving one).
+            transport: SMTP or `.eml` files; by default from `settings` (`CODADESK_SMTP_URL`).
+            render_pdf: the mandate document for reminders; by default `render_mandate_pdf`.
+            policy: the claim lease and the retry backoff.
+            poll_interval: the longest wait between rounds, in seconds.
+            reminder_check_interval: seconds between two looks for due reminders.
+            worker_id: the name written in `claimed_by`; by default host, process and a random tag.
+            reminders: False only delivers what is queued (the embedded server leaves reminders to
+                `codadesk-server worker`).
+        """
+        self.reminders = reminders
         self.database = database
         self.settings = settings
         self.clock = clock
@@ -116,15 +133,17 @@ class Worker:
         """Reminders when their check is due, then delivery of every due row."""
         now = self.clock()
         reminders = ReminderReport()
-        if self._next_reminder_check is None or now >= self._next_reminder_check:
+        if self.reminders and (self._next_reminder_check is None or now >= self._next_reminder_check):
             try:
                 reminders = queue_due_reminders(self.database, self.settings, now=now, render_pdf=self.render_pdf)
             except Exception as error:
                 # Reminders failing (a document that cannot be rendered, ...) must not hold up the outbox.
                 log.error("reminders failed (%s)", _safe_error(error), exc_info=not isinstance(error, StatementError))
+                self._next_reminder_check = now + self.reminder_check_interval
             else:
                 self._log_reminders(reminders)
-            self._next_reminder_check = now + self.reminder_check_interval
+                # A backlog (a worker that was down) is worked off round after round, not every 10 minutes.
+                self._next_reminder_check = now if reminders.more_due else now + self.reminder_check_interval
         delivery = deliver_due(
             self.database, self.transport, clock=self.clock, worker_id=self.worker_id, policy=self.policy
         )
@@ -179,6 +198,8 @@ class Worker:
     def _log_reminders(self, report: ReminderReport) -> None:
         for reminder in report.queued:
             log.info("mandate %s: reminder %d/3 queued (%s)", reminder.mandate_id, reminder.number, reminder.message_id)
+        if report.failed:
+            log.error("reminders not queued for mandates %s; tried again later", report.failed)
         for client in report.unreachable:
             # Once per process and reminder, not every round: the office needs one line it can act on.
             key = (client.mandate_id, client.reminders_sent)

@@ -237,3 +237,42 @@ def test_the_worker_round_queues_and_delivers_the_reminder(
     assert row.outbox_path is not None
     written = email.message_from_bytes(Path(row.outbox_path).read_bytes(), policy=policy.default)
     assert written["Subject"] == "Erinnerung 1/3: CODA-Mandat für BNP Paribas Fortis zu unterzeichnen"
+
+
+LONG_AGO = T0 - timedelta(days=3650)
+"""A base older than any other test's rows, so a `limit` of a few picks this test's mandates first."""
+
+
+def test_clients_without_email_do_not_hold_up_the_reminders_of_others(
+    database: Database, settings: Settings, firm: FirmAccess, renderer: FakeRenderer
+) -> None:
+    silent = [sent_mandate(database, firm, sent_at=LONG_AGO, email=None) for _ in range(3)]
+    mailable = [sent_mandate(database, firm, sent_at=LONG_AGO + DAY) for _ in range(3)]
+
+    report = queue_due_reminders(database, settings, now=LONG_AGO + 15 * DAY, render_pdf=renderer, limit=2)
+
+    assert [q.mandate_id for q in report.queued] == mailable[:2]
+    assert report.more_due
+    assert [u.mandate_id for u in report.unreachable] == silent[:2]
+    report = queue_due_reminders(database, settings, now=LONG_AGO + 15 * DAY, render_pdf=renderer, limit=2)
+    assert [q.mandate_id for q in report.queued] == mailable[2:]
+    assert not report.more_due
+
+
+def test_a_document_that_fails_to_render_does_not_stop_the_other_reminders(
+    database: Database, settings: Settings, firm: FirmAccess, renderer: FakeRenderer
+) -> None:
+    broken, fine = sent_mandate(database, firm, sent_at=LONG_AGO), sent_mandate(database, firm, sent_at=LONG_AGO)
+
+    def render(client: Client, mandate: Mandate, *, issued_on: date) -> bytes:
+        if mandate.id == broken:
+            raise RuntimeError("font missing")
+        return renderer(client, mandate, issued_on=issued_on)
+
+    report = queue_due_reminders(database, settings, now=LONG_AGO + 14 * DAY, render_pdf=render, limit=2)
+
+    assert report.failed == [broken]
+    assert [q.mandate_id for q in report.queued] == [fine]
+    assert reminders_of(database, broken) == []
+    report = queue_due_reminders(database, settings, now=LONG_AGO + 14 * DAY, render_pdf=renderer, limit=2)
+    assert [q.mandate_id for q in report.queued] == [broken]
