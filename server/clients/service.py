@@ -8,7 +8,7 @@ the version the user edited: of two saves of one version exactly one wins, the o
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,10 +182,10 @@ class ClientService:
         """Raise the error a save answers: locks first (422 `field_locked`), then 422, then 409."""
         if evaluation.locked:
             fields = evaluation.all_errors(self.language)
-            names = ", ".join(sorted(evaluation.locked))
+            names = self._labels(evaluation.locked)
             raise FieldLocked(translate("client.field_locked", self.language, fields=names), fields=fields)
         if evaluation.errors:
-            names = ", ".join(sorted(evaluation.errors))
+            names = self._labels(evaluation.errors)
             raise ValidationFailed(
                 translate("client.validation_error", self.language, fields=names), fields=evaluation.errors
             )
@@ -193,7 +193,7 @@ class ClientService:
             raise self._duplicate_error(evaluation.duplicates)
 
     def _duplicate_error(self, duplicates: Mapping[str, Client]) -> Duplicate:
-        names = ", ".join(translate(f"field.{name}", self.language) for name in sorted(duplicates))
+        names = self._labels(duplicates)
         return Duplicate(
             translate("client.duplicate", self.language, fields=names),
             fields={name: [_duplicate_message(name, other, self.language)] for name, other in duplicates.items()},
@@ -211,8 +211,12 @@ class ClientService:
         text = str(exc.orig)
         names = [name for name in UNIQUE_FIELDS if name in text or (name == "client_code" and "firm_code" in text)]
         names = names or [name for name in UNIQUE_FIELDS if name in changes]
-        message = translate("client.duplicate", self.language, fields=", ".join(names))
+        message = translate("client.duplicate", self.language, fields=self._labels(names))
         return Duplicate(message, fields={name: [message] for name in names})
+
+    def _labels(self, names: Iterable[str]) -> str:
+        """The fields' names in the request's language, for the top-level message of an error."""
+        return ", ".join(translate(f"field.{name}", self.language) for name in sorted(names))
 
     # --- shared ---------------------------------------------------------------------------------------
 

@@ -138,6 +138,7 @@ def test_invalid_fields_are_422_naming_each_field(http: TestClient, database: Da
     assert answer.status_code == 422
     error = answer.json()["error"]
     assert error["code"] == "validation_error"
+    assert error["message"] == "Some fields are not valid: Client code, Company name, Postal code"
     assert set(error["fields"]) == {"client_code", "postal_code", "company_name"}
     assert error["fields"]["company_name"] == ["Company name is required"]
     assert history_rows(database, client_id) == 0
