@@ -116,6 +116,60 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Het mandaat is gearchiveerd",
         "de": "Das Mandat ist archiviert",
     },
+    # mandate actions
+    "error.mandate_not_found": {
+        "en": "There is no mandate {id}",
+        "fr": "Il n'y a pas de mandat {id}",
+        "nl": "Er is geen mandaat {id}",
+        "de": "Es gibt kein Mandat {id}",
+    },
+    "error.archive_confirm_required": {
+        "en": 'Archiving stops the mandate: confirm it by sending {"confirm": true}',
+        "fr": 'L\'archivage arrête le mandat: confirmez-le en envoyant {"confirm": true}',
+        "nl": 'Archiveren stopt het mandaat: bevestig het door {"confirm": true} te sturen',
+        "de": 'Das Archivieren beendet das Mandat: bestätigen Sie es, indem Sie {"confirm": true} senden',
+    },
+    "error.resend_rate_limited": {
+        "en": "This mandate was already sent {limit} times in the last hour; try again in {minutes} min",
+        "fr": "Ce mandat a déjà été envoyé {limit} fois au cours de la dernière heure; réessayez dans {minutes} min",
+        "nl": "Dit mandaat werd het afgelopen uur al {limit} keer verstuurd; probeer opnieuw over {minutes} min",
+        "de": "Dieses Mandat wurde in der letzten Stunde bereits {limit} Mal gesendet; versuchen Sie es in "
+        "{minutes} Min. erneut",
+    },
+    "error.mandate_changed": {
+        "en": "The client's data changed while the mandate was being prepared; try again",
+        "fr": "Les données du client ont changé pendant la préparation du mandat; réessayez",
+        "nl": "De gegevens van de klant zijn gewijzigd terwijl het mandaat werd voorbereid; probeer opnieuw",
+        "de": "Die Daten des Kunden haben sich während der Vorbereitung des Mandats geändert; bitte erneut versuchen",
+    },
+    "error.twikey_failed": {
+        "en": "Twikey refused the signing link: {message}",
+        "fr": "Twikey a refusé le lien de signature: {message}",
+        "nl": "Twikey weigerde de ondertekeningslink: {message}",
+        "de": "Twikey hat den Unterzeichnungslink abgelehnt: {message}",
+    },
+    "error.twikey_template_missing": {
+        "en": "Twikey is not fully configured on this server: the contract template "
+        "(CODADESK_TWIKEY_TEMPLATE_ID) is missing",
+        "fr": "Twikey n'est pas entièrement configuré sur ce serveur: le modèle de contrat "
+        "(CODADESK_TWIKEY_TEMPLATE_ID) manque",
+        "nl": "Twikey is niet volledig geconfigureerd op deze server: het contractsjabloon "
+        "(CODADESK_TWIKEY_TEMPLATE_ID) ontbreekt",
+        "de": "Twikey ist auf diesem Server nicht vollständig eingerichtet: die Vertragsvorlage "
+        "(CODADESK_TWIKEY_TEMPLATE_ID) fehlt",
+    },
+    "error.idempotency_key_reused": {
+        "en": "This Idempotency-Key was already used for a different request",
+        "fr": "Cette Idempotency-Key a déjà servi pour une autre requête",
+        "nl": "Deze Idempotency-Key werd al voor een ander verzoek gebruikt",
+        "de": "Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet",
+    },
+    "error.idempotency_key_invalid": {
+        "en": "An Idempotency-Key is 1 to {max} visible ASCII characters",
+        "fr": "Une Idempotency-Key compte de 1 à {max} caractères ASCII visibles",
+        "nl": "Een Idempotency-Key telt 1 tot {max} zichtbare ASCII-tekens",
+        "de": "Ein Idempotency-Key besteht aus 1 bis {max} sichtbaren ASCII-Zeichen",
+    },
     # language names (for warnings)
     "language.fr": {"en": "French", "fr": "français", "nl": "Frans", "de": "Französisch"},
     "language.nl": {"en": "Dutch", "fr": "néerlandais", "nl": "Nederlands", "de": "Niederländisch"},

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from server.body_limit import BodyLimitMiddleware
 from server.clients.endpoints import router as clients_router
+from server.clients.list_endpoint import router as client_list_router
 from server.config import Settings
 from server.db import Database
 from server.errors import install_error_handlers
@@ -23,6 +24,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.database = database or Database(settings.database_url)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    for router in (me_router, clients_router, mandates_router):
+    for router in (me_router, client_list_router, clients_router, mandates_router):
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -1,0 +1,52 @@
+"""Fixtures of the search tests: a demo firm of a few hundred clients, fresh for each test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.db import Database
+from server.demo import seed_demo
+
+
+@dataclass(frozen=True)
+class Searcher:
+    """GET /clients as one firm's user."""
+
+    http: TestClient
+    token: str
+    firm_id: int
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self, **params: Any) -> Any:
+        return self.http.get("/api/v1/clients", params=params, headers=self.headers)
+
+    def page(self, **params: Any) -> dict[str, Any]:
+        answer = self.get(**params)
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    def all_rows(self, **params: Any) -> list[dict[str, Any]]:
+        """Every page in turn, following `next_cursor`."""
+        rows: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            body = self.page(**params, **({"cursor": cursor} if cursor else {}))
+            rows.extend(body["items"])
+            cursor = body["next_cursor"]
+            if cursor is None:
+                return rows
+
+
+@pytest.fixture
+def demo_firm(database: Database, http: TestClient) -> Searcher:
+    """A fresh demo firm of 300 clients (mode `service`), searched through HTTP."""
+    (account,) = seed_demo(database, clients_per_firm=300, firms=1, seed=7)
+    return Searcher(http, account.token, account.firm_id)
