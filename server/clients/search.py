@@ -136,7 +136,7 @@ def unsigned_counts(session: Session, client_ids: list[int]) -> dict[int, int]:
         .where(Mandate.client_id.in_(client_ids), Mandate.status.in_(sorted(wire.UNSIGNED_STATUSES)))
         .group_by(Mandate.client_id)
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 def search_clients(
@@ -148,8 +148,16 @@ def search_clients(
     cursor: str | None = None,
     limit: int = 50,
     total_cap: int = 1000,
+    offset: int = 0,
 ) -> wire.ClientPage:
-    """One page of the firm's clients matching `q`, in name order, after `cursor`."""
+    """One page of the firm's clients matching `q`, in name order, after `cursor`.
+
+    Without a cursor, `offset` rows are skipped first: random access for a table's End key and scrollbar,
+    where walking every page's cursor would take hundreds of requests. Keyset cursors stay the fast way
+    through pages in order (an offset costs a scan of the rows it skips).
+    """
+    if offset and cursor:
+        raise ValidationFailed("Invalid request: offset", fields={"offset": ["cannot be combined with cursor"]})
     after = decode_cursor(cursor) if cursor else None
     terms = parse_terms(q)
     filters = _filters(firm_id, terms, missing_email)
@@ -171,6 +179,7 @@ def search_clients(
             )
             .where(and_(*page_filters))
             .order_by(Client.name_key, Client.id)
+            .offset(offset or None)
             .limit(limit + 1)
         )
     )

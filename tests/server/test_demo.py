@@ -35,11 +35,15 @@ def comparable(database: Database, account: DemoAccount) -> list[dict[str, Any]]
     """A firm's clients and their mandates without the ids the database gave them."""
     mandates: dict[int, list[dict[str, Any]]] = {}
     for m in mandates_of(database, account.firm_id):
-        fields = {c: getattr(m, c) for c in Mandate.__table__.columns if c not in ("id", "client_id", "firm_id")}
+        fields = {
+            c.name: getattr(m, c.name)
+            for c in Mandate.__table__.columns
+            if c.name not in ("id", "client_id", "firm_id")
+        }
         mandates.setdefault(m.client_id, []).append(fields)
     return [
         {
-            **{c: getattr(row, c) for c in Client.__table__.columns if c not in ("id", "firm_id")},
+            **{c.name: getattr(row, c.name) for c in Client.__table__.columns if c.name not in ("id", "firm_id")},
             "mandates": mandates.get(row.id, []),
         }
         for row in clients_of(database, account.firm_id)
