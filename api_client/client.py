@@ -94,8 +94,8 @@ class Client:
         if language:
             headers["Accept-Language"] = language
         self._token = token
+        self._language = language
         self.base_url = url
-        self.language = language
         self.timeout = timeout
         self.retry_policy = RetryPolicy(max_retries=max_retries, total_seconds=retry_budget)
         self._sleep = sleep
@@ -103,6 +103,11 @@ class Client:
         self._http = httpx.AsyncClient(
             base_url=url, headers=headers, transport=transport, timeout=httpx.Timeout(timeout)
         )
+
+    @property
+    def language(self) -> str | None:
+        """The language the server's messages come in (`Accept-Language`), None for the server's default."""
+        return self._language
 
     def __repr__(self) -> str:
         token = REDACTED if self._token else None
@@ -129,7 +134,13 @@ class Client:
     # --- clients ---------------------------------------------------------------------------------------
 
     async def search_clients(
-        self, q: str = "", *, missing_email: bool = False, cursor: str | None = None, limit: int = 50
+        self,
+        q: str = "",
+        *,
+        missing_email: bool = False,
+        cursor: str | None = None,
+        limit: int = 50,
+        offset: int | None = None,
     ) -> wire.ClientPage:
         """A page of the firm's clients in table order (company name, then id).
 
@@ -138,6 +149,8 @@ class Client:
             missing_email: Only clients without an e-mail address.
             cursor: `next_cursor` of the previous page; None for the first.
             limit: Rows per page, at most `models.MAX_PAGE_SIZE`.
+            offset: Skip this many rows first (random access, for a table's End key or scrollbar); prefer
+                `cursor` when walking pages in order, which stays fast at any depth.
         """
         params: dict[str, str | int] = {"limit": limit}
         if q:
@@ -146,6 +159,8 @@ class Client:
             params["missing_email"] = "true"
         if cursor is not None:
             params["cursor"] = cursor
+        if offset:
+            params["offset"] = offset
         return await self._call(wire.ClientPage, "GET", "/clients", params=params)
 
     async def get_client(self, client_id: int) -> wire.Client:

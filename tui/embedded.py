@@ -203,18 +203,9 @@ def _prepare(folder: Path, demo_size: int) -> tuple[FastAPI, Database, Worker, s
 
 def _delivery_worker(database: Database, settings: Settings) -> Worker:
     """The mail worker without reminders (see the module doc): it delivers what the user's actions queue."""
-    from server.mail.delivery import deliver_due
-    from server.mail.reminders import ReminderReport
-    from server.mail.worker import RoundReport, Worker
+    from server.mail.worker import Worker
 
-    class DeliveryWorker(Worker):
-        def run_round(self) -> RoundReport:
-            delivery = deliver_due(
-                self.database, self.transport, clock=self.clock, worker_id=self.worker_id, policy=self.policy
-            )
-            return RoundReport(reminders=ReminderReport(), delivery=delivery)
-
-    return DeliveryWorker(database, settings)
+    return Worker(database, settings, reminders=False)
 
 
 def _schema_is_current(database_path: Path, stamp_path: Path) -> bool:

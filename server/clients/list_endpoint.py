@@ -22,6 +22,7 @@ def list_clients(
     missing_email: bool = False,
     limit: Annotated[int, Query(ge=1, le=wire.MAX_PAGE_SIZE)] = 50,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> wire.ClientPage:
     """The caller's firm's clients matching `q`, in name order, one keyset page at a time."""
     with database.read() as session:
@@ -33,4 +34,5 @@ def list_clients(
             cursor=cursor,
             limit=limit,
             total_cap=settings.search_total_cap,
+            offset=offset,
         )

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from api_client import Client
 from tests.factories import FirmAccess
+from tests.server.mandates.conftest import fake_twikey  # noqa: F401 - the mandate tests' fake Twikey, reused
 
 BASE_URL = "http://codadesk.test"
 
