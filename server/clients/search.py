@@ -136,7 +136,7 @@ def unsigned_counts(session: Session, client_ids: list[int]) -> dict[int, int]:
         .where(Mandate.client_id.in_(client_ids), Mandate.status.in_(sorted(wire.UNSIGNED_STATUSES)))
         .group_by(Mandate.client_id)
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 def search_clients(

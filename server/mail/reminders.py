@@ -10,11 +10,10 @@ returned in `unreachable` (the office has to act), not mailed.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Protocol, cast
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, Select, and_, func, not_, select
@@ -190,6 +189,7 @@ def _queue_if_still_due(
 
 
 def _default_renderer() -> MandateRenderer:
-    # Imported on use: the mail package must not need the PDF machinery (fonts, fpdf) to be imported.
-    documents = importlib.import_module("server.mandates.documents")
-    return cast(MandateRenderer, documents.render_mandate_pdf)
+    # Imported on use: importing the mail package must not load the PDF machinery (fpdf, fonts).
+    from server.mandates.documents import render_mandate_pdf
+
+    return render_mandate_pdf
