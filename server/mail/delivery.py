@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 class DeliveryPolicy:
     """How long a claim lasts and how retries are spaced.
 
-    With the defaults a message is tried 10 times over about 5 hours (1, 2, 4, ... minutes, at most an hour
+    With the defaults a message is tried 10 times over about 4 hours (1, 2, 4, ... minutes, at most an hour
     apart), which outlasts greylisting and a relay's maintenance window; then it is `failed` and the office
     sees it on the mandate.
     """
