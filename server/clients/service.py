@@ -170,12 +170,11 @@ class ClientService:
         session.flush()
         session.expire_all()
         client = self._client(session, client_id)
-        mandates = repository.mandates_of(session, firm_id, client_id)
-        impacted = [m for m in mandates if m.id in impact.to_represent]
+        saved = self._present(session, client, repository.mandates_of(session, firm_id, client_id))
         return wire.SaveResult(
-            client=self._present(session, client, mandates),
+            client=saved,
             warnings=self._present_warnings(evaluation.warnings),
-            impacted_mandates=self._present_mandates(session, client, impacted),
+            impacted_mandates=[m for m in saved.mandates if m.id in impact.to_represent],
         )
 
     def _refuse_invalid(self, evaluation: Evaluation) -> None:
