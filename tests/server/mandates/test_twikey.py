@@ -7,8 +7,11 @@ Twikey's error headers; nothing here reaches the internet.
 from __future__ import annotations
 
 import email
+from collections.abc import Callable
 from email.policy import default
 
+import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -16,7 +19,7 @@ from sqlalchemy import select
 from server.config import Settings
 from server.db import Database
 from server.main import create_app
-from server.mandates.twikey import TwikeyClient
+from server.mandates.twikey import InviteRequest, TwikeyClient, TwikeyError
 from server.models import Mandate, OutboxMessage
 from tests.factories import FirmAccess
 from tests.server.mandates.conftest import (
@@ -273,3 +276,86 @@ def test_a_resend_after_signing_mails_the_twikey_link(twikey_http: App, database
     body = email.message_from_bytes(row.raw, policy=default).get_body(preferencelist=("plain",))
     assert body is not None
     assert url in body.get_content()
+
+
+# --- the client alone, on Twikey's rarer answers (httpx.MockTransport) ----------------------------------
+
+
+def _invite_request() -> InviteRequest:
+    return InviteRequest(
+        ct="1",
+        language="nl",
+        email=None,
+        company_name="Acme NV",
+        enterprise_number=None,
+        address="Kerkstraat 1",
+        city="Gent",
+        zip="9000",
+        country="BE",
+        iban="BE31435411161155",
+        bic="GEBABEBB",
+        customer_number="C1",
+    )
+
+
+def _client(handler: Callable[[httpx.Request], httpx.Response], base_url: str = "https://twikey.test") -> TwikeyClient:
+    return TwikeyClient(TWIKEY_API_KEY, base_url=base_url, transport=httpx.MockTransport(handler))
+
+
+def test_a_base_url_given_with_creditor_is_not_doubled() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if request.url.path == "/creditor":
+            return httpx.Response(200, headers={"Authorization": "s"}, json={})
+        return httpx.Response(200, json={"url": "https://twikey.to/x", "key": "x", "mndtId": "M1"})
+
+    invite = _client(handler, "https://api.beta.twikey.com/creditor/").invite(_invite_request())
+
+    assert seen == ["/creditor", "/creditor/invite"]
+    assert invite.mndt_id == "M1"
+
+
+def test_empty_fields_are_not_sent() -> None:
+    form = _invite_request().form()
+
+    assert "email" not in form
+    assert "coc" not in form
+    assert "vatno" not in form
+
+
+def test_too_many_logins_is_an_error_that_says_when_to_retry() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"X-Rate-Limit-Retry-After-Seconds": "30"}, json={})
+
+    with pytest.raises(TwikeyError, match="retry after 30 s"):
+        _client(handler).invite(_invite_request())
+
+
+def test_an_http_error_without_twikeys_headers_is_an_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/creditor":
+            return httpx.Response(200, headers={"Authorization": "s"}, json={})
+        return httpx.Response(500, text="<html>oops</html>")
+
+    with pytest.raises(TwikeyError, match="HTTP 500"):
+        _client(handler).invite(_invite_request())
+
+
+def test_an_answer_without_a_link_is_an_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/creditor":
+            return httpx.Response(200, headers={"Authorization": "s"}, json={})
+        return httpx.Response(200, json={"mndtId": "M1"})  # what Twikey answers with `check` and an existing one
+
+    with pytest.raises(TwikeyError, match="no signing link"):
+        _client(handler).invite(_invite_request())
+
+
+def test_a_login_without_a_token_is_an_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={})
+
+    with pytest.raises(TwikeyError, match="no session token"):
+        _client(handler).invite(_invite_request())
