@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -58,7 +58,7 @@ class AppFactory(Protocol):
     ) -> CodadeskApp: ...
 
 
-WaitUntil = Callable[[Pilot[object], Callable[[], bool], str], Awaitable[None]]
+WaitUntil = Callable[[Pilot[Any], Callable[[], bool], str], Awaitable[None]]
 
 
 class SwitchableTransport(httpx.AsyncBaseTransport):
@@ -173,7 +173,7 @@ def make_app(make_api: ApiFactory) -> AppFactory:
 def wait_until() -> WaitUntil:
     """Let the app run until `condition()` holds (requests run in workers); fail after 10 s saying `what`."""
 
-    async def wait(pilot: Pilot[object], condition: Callable[[], bool], what: str) -> None:
+    async def wait(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
         for _ in range(1000):
             if condition():
                 return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -99,15 +100,12 @@ class ClientListScreen(Screen[None]):
 
     async def _fetch_page(self, request: PageRequest) -> ClientPage:
         query = request.query
-        if request.offset is not None:
-            return await self.api.search_clients(  # type: ignore[call-arg]
-                query.text,
-                missing_email=query.missing_email,
-                offset=request.offset,
-                limit=request.limit,
-            )
         return await self.api.search_clients(
-            query.text, missing_email=query.missing_email, cursor=request.cursor, limit=request.limit
+            query.text,
+            missing_email=query.missing_email,
+            cursor=request.cursor,
+            offset=request.offset,
+            limit=request.limit,
         )
 
     # --- search -------------------------------------------------------------------------------------------
@@ -194,25 +192,29 @@ class ClientListScreen(Screen[None]):
         editor.focus()
 
     def _place_editor(self) -> None:
-        """Lay the input over the e-mail cell of the row being typed (and the error line under it)."""
+        """Lay the input over the e-mail cell of the row being typed, and the error line under it."""
         if self._editing is None:
             return
         cell = self.table.email_cell(self._editing)
         editor = self.editor
         error = self.query_one("#email-error", Label)
-        if cell is None:
-            editor.styles.offset = (0, -10)  # the row scrolled away: keep the input, out of sight
+        if cell is None:  # the row scrolled away: keep the input and what it holds, out of sight
+            editor.styles.offset = (0, -10)
             error.styles.offset = (0, -10)
             return
         editor.styles.offset = (cell.x, cell.y)
         editor.styles.width = cell.width
-        below = cell.y + 1 if cell.y + 1 < self.table.scrollable_content_region.height else cell.y - 1
-        error.styles.offset = (cell.x, below)
+        area = self.table.scrollable_content_region
+        width = min(cell_len(str(error.render())) + 2, area.width)
+        below = cell.y + 1 if cell.y + 1 < area.height else cell.y - 1
+        error.styles.width = width
+        error.styles.offset = (max(0, min(cell.x, area.width - width)), below)
 
     def _show_error(self, message: str) -> None:
         error = self.query_one("#email-error", Label)
         error.update(clean(message, max_length=200))
         error.set_class(bool(message), "-open")
+        self._place_editor()
 
     def leave_email(self) -> None:
         """Stop typing e-mails; what was saved stays saved."""
@@ -282,14 +284,12 @@ class ClientListScreen(Screen[None]):
         self._saving = False
         if self._editing == message.row:
             self._show_error(message.message)
-            self._place_editor()
 
     def on_client_changed_meanwhile(self, message: ClientChangedMeanwhile) -> None:
         self._saving = False
         self.table.replace_row(message.row, summary_of(message.current))
         if self._editing == message.row:
             self._show_error("Someone else changed this client meanwhile; it is reloaded. Enter saves your e-mail.")
-            self._place_editor()
 
     def on_request_failed(self, message: RequestFailed) -> None:
         if message.action == "saving the e-mail":

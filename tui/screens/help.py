@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rich.text import Text
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -33,31 +33,26 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._keys, id="help-keys")
 
 
-def key_table(screen: Screen[Any]) -> Text:
-    """One line per key active on `screen`: key, `area: verb`, and the tooltip."""
+def key_table(screen: Screen[Any]) -> Table:
+    """Every key active on `screen`: the keys, `area: verb`, and the word on it. Keys doing one thing share a row."""
     app = screen.app
     area = getattr(screen, "COMMAND_AREA", type(screen).__name__.removesuffix("Screen").lower())
-    rows: list[tuple[str, str, str]] = []
-    seen: set[tuple[str, str]] = set()
+    keys: dict[str, list[str]] = {}
+    words: dict[str, str] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
         if not binding.description or binding.system:
             continue
+        # Textual's own keys (tab, copy) have no id: named as Textual describes them.
+        title = f"{area}: {binding.description.lower()}" if binding.id is None else command_title(binding, area)
         key = app.get_key_display(binding)
-        title = command_title(binding, area)
-        if (key, title) in seen:
-            continue
-        seen.add((key, title))
-        rows.append((key, title, binding.tooltip))
-    rows.sort(key=lambda row: (row[1].startswith("app:"), row[1]))
-    width = max((len(key) for key, _, _ in rows), default=0)
-    text = Text(no_wrap=False, end="")
-    for index, (key, title, tooltip) in enumerate(rows):
-        if index:
-            text.append("\n")
-        text.append(key.ljust(width), style="bold")
-        text.append("  ")
-        text.append(title)
-        if tooltip:
-            text.append(f"  {tooltip}", style="dim")
-    return text
+        if key not in keys.setdefault(title, []):
+            keys[title].append(key)
+        words.setdefault(title, binding.tooltip)
+    table = Table.grid(padding=(0, 2), expand=True)
+    table.add_column("keys", style="bold", no_wrap=True)
+    table.add_column("command", no_wrap=True)
+    table.add_column("what it does", style="dim", ratio=1)
+    for title in sorted(keys, key=lambda title: (title.startswith("app:"), title)):
+        table.add_row(", ".join(keys[title]), title, words[title])
+    return table

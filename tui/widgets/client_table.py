@@ -99,7 +99,7 @@ def cell_text(row: ClientSummary, key: str) -> str:
     return clean(getattr(row, key))
 
 
-class ClientTable(ScrollView, can_focus=True):
+class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
     """The firm's clients matching a query, as a table over the server's pages.
 
     Args:

@@ -14,7 +14,7 @@ from textual.widgets import Checkbox, Input, Label
 
 from tui.result_window import ClientQuery
 
-PLACEHOLDER = "Search name, code, e-mail or enterprise number  ( / )"
+PLACEHOLDER = "Search: name, code, e-mail, number"
 
 
 class SearchInput(Input):
