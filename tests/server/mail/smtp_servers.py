@@ -43,8 +43,7 @@ class Recorder:
         self.received: list[Received] = []
         self.attempts: Counter[str] = Counter()
         """DATA commands seen per Message-ID, accepted or not."""
-        self._lock = threading.Lock()
-        self.arrived = threading.Event()
+        self._lock = threading.Condition()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         data = bytes(envelope.original_content)
@@ -54,8 +53,13 @@ class Recorder:
             reply = self.reply_to(received)
             if reply.startswith("250"):
                 self.received.append(received)
-                self.arrived.set()
+                self._lock.notify_all()
         return reply
+
+    def wait_for(self, message_id: str, timeout: float) -> bool:
+        """Wait until the message with `message_id` has arrived (other tests' leftovers may come first)."""
+        with self._lock:
+            return self._lock.wait_for(lambda: any(r.message_id == message_id for r in self.received), timeout)
 
     def reply_to(self, received: Received) -> str:
         return "250 2.0.0 Ok: queued"

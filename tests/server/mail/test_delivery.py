@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -278,3 +279,48 @@ def test_an_unwritable_outbox_folder_is_a_temporary_failure(
     assert stored.status == "queued"
     assert stored.last_error is not None
     assert "cannot write" in stored.last_error
+
+
+def test_the_default_backoff_doubles_from_a_minute_up_to_an_hour_over_about_four_hours() -> None:
+    delays = [POLICY.retry_delay(attempt) for attempt in range(1, POLICY.max_attempts)]
+
+    assert [d // timedelta(minutes=1) for d in delays] == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    assert timedelta(hours=3) < sum(delays, timedelta()) < timedelta(hours=5)
+
+
+def test_a_server_that_never_answers_is_a_temporary_failure_after_the_timeout(
+    database: Database, settings: Settings, queue_mail: QueueMail
+) -> None:
+    with socket.socket() as silent:  # accepts connections (backlog) but never says hello
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        row = queue_mail()
+
+        run_once(database, with_smtp(settings, f"smtp://127.0.0.1:{port}?timeout=0.2"), T0)
+
+    stored = outbox_row(database, row.id)
+    assert stored.status == "queued"
+    assert stored.last_error is not None
+    assert "timed out" in stored.last_error
+
+
+def test_a_row_whose_workers_keep_dying_ends_failed_instead_of_being_sent_forever(
+    database: Database, settings: Settings, queue_mail: QueueMail
+) -> None:
+    policy = DeliveryPolicy(max_attempts=2)
+    row = queue_mail(now=T0 - timedelta(days=365))  # older than any other test's rows: claimed first
+    now = T0 - timedelta(days=365)
+    for attempt in (1, 2):
+        with database.write() as session:
+            claimed = claim_next(session, worker_id=f"doomed-{attempt}", now=now, policy=policy)
+        assert claimed is not None
+        assert (claimed.outbox_id, claimed.attempts) == (row.id, attempt)
+        now += policy.lease  # the worker dies; its claim runs out
+
+    with database.write() as session:
+        claimed = claim_next(session, worker_id="third", now=now, policy=policy)
+    assert claimed is None or claimed.outbox_id != row.id
+    stored = outbox_row(database, row.id)
+    assert stored.status == "failed"
+    assert stored.last_error == "delivery not confirmed after 2 attempts"
