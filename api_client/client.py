@@ -332,6 +332,8 @@ class Client:
         no_answer: ApiError | None = None
         try:
             response = await self._http.send(request, stream=True)
+            # Whatever keeps the response (an error, a caller) must not find the token through it.
+            response.request = safe_request
             try:
                 if response.is_success:
                     return await consume(response)
@@ -344,7 +346,6 @@ class Client:
         # as the error's context.
         if no_answer is not None:
             raise no_answer
-        response.request = safe_request
         raise from_response(response, scrub=self._token)
 
     def _translate(self, exc: httpx.HTTPError, request: httpx.Request) -> ApiError:
@@ -387,7 +388,7 @@ def _decode(parse: Callable[[bytes], T], response: httpx.Response) -> T:
             f"The answer to {response.request.method} {response.request.url.path} is not what API v1 promises: "
             f"{exc.error_count()} problem(s), first at {'.'.join(map(str, exc.errors()[0]['loc'])) or 'top'}",
             code="invalid_response",
-            request=redact_request(response.request),
+            request=response.request,
             response=response,
         ) from None
 
@@ -397,7 +398,7 @@ def _expect_pdf(response: httpx.Response) -> None:
         raise InvalidResponseError(
             f"Expected a PDF, got {response.headers.get('Content-Type', 'no content type')}",
             code="invalid_response",
-            request=redact_request(response.request),
+            request=response.request,
             response=response,
         )
 

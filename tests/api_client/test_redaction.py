@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from api_client import ApiConnectionError, ApiError, Client, ServerError, UnauthorizedError
+from api_client import ApiConnectionError, ApiError, Client, InvalidResponseError, ServerError, UnauthorizedError
 from tests.api_client.conftest import BASE_URL, FakeTime, error_answer, mock_client, real_transport
 
 pytestmark = pytest.mark.anyio
@@ -36,7 +36,9 @@ def assert_hidden(error: ApiError) -> None:
         assert CANARY not in text
     assert error.request.headers["Authorization"] == "[redacted]"
     assert error.__cause__ is None
-    assert error.__context__ is None, "an httpx exception would hold the real request"
+    # An httpx exception holds the real request: it must not travel with ours.
+    assert not isinstance(error.__context__, httpx.HTTPError)
+    assert CANARY not in str(error.__context__)
 
 
 def test_the_client_repr_hides_the_token() -> None:
@@ -71,6 +73,14 @@ async def test_a_server_that_echoes_the_token_does_not_get_it_shown(fake_time: F
         with pytest.raises(ServerError) as caught:
             await api.me()
     assert_hidden(caught.value)
+
+
+async def test_an_answer_of_the_wrong_shape_keeps_no_token_either(fake_time: FakeTime) -> None:
+    async with mock_client(lambda _: httpx.Response(200, json={"oops": True}), fake_time, token=CANARY) as api:
+        with pytest.raises(InvalidResponseError) as caught:
+            await api.me()
+    assert_hidden(caught.value)
+    assert caught.value.response is not None
 
 
 async def test_no_log_line_carries_the_token(
