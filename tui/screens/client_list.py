@@ -24,6 +24,8 @@ from api_client.models import ClientPage, ClientSummary, Mandate
 from tui.messages import ClientChangedMeanwhile, ClientsLoaded, EmailRefused, EmailSaved, RequestFailed
 from tui.result_window import ClientQuery, PageRequest, summary_of
 from tui.safe_text import clean
+from tui.screens.client import ClientScreen
+from tui.screens.mandate_actions import MandateActionsScreen
 from tui.widgets.client_table import ClientTable
 from tui.widgets.search_bar import SearchBar, SearchInput
 
@@ -163,11 +165,6 @@ class ClientListScreen(Screen[None]):
 
     @on(ClientTable.Opened)
     def _open_client(self, event: ClientTable.Opened) -> None:
-        try:
-            from tui.screens.client import ClientScreen  # type: ignore[import-not-found, unused-ignore]
-        except ImportError:
-            self.notify("The client screen is not available in this build.", severity="warning")
-            return
         self.app.push_screen(ClientScreen(event.client.id))
 
     # --- e-mails typed in place ---------------------------------------------------------------------------
@@ -328,11 +325,6 @@ class ClientListScreen(Screen[None]):
 
     def action_open_impacted(self) -> None:
         if self._impacted is None:
-            return
-        try:
-            from tui.screens.mandate_actions import MandateActionsScreen  # type: ignore[import-not-found, unused-ignore]
-        except ImportError:
-            self.notify("The mandate action sheet is not available in this build.", severity="warning")
             return
         client, mandates = self._impacted
         self.app.push_screen(MandateActionsScreen(mandates, client_name=client.company_name))
