@@ -14,7 +14,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -41,10 +41,14 @@ def enterprise_number() -> str:
 
 
 class MovableClock:
-    """The app's clock in tests: it stands still until a test moves it."""
+    """The app's clock in tests: it stands still until a test moves it.
 
-    def __init__(self, now: datetime) -> None:
-        self.now = now
+    It starts at 09:00 UTC today, not on a fixed date: the rows a test leaves behind then look as recent as
+    they are, so a reminder worker in another test does not find them overdue.
+    """
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime.combine(datetime.now(UTC).date(), time(9, 0), tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -55,8 +59,8 @@ class MovableClock:
 
 @pytest.fixture
 def clock(app: FastAPI) -> MovableClock:
-    """The clock of the default `app`: 2026-03-02 09:00 UTC until moved."""
-    moving = MovableClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    """The clock of the default `app`: today 09:00 UTC until moved."""
+    moving = MovableClock()
     app.state.clock = moving
     return moving
 
@@ -217,7 +221,7 @@ def twikey_http(
         twikey_template_id=TWIKEY_TEMPLATE,
     )
     app = create_app(settings, database=database)
-    app.state.clock = MovableClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    app.state.clock = MovableClock()
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, app
     twikey = getattr(app.state, "twikey", None)

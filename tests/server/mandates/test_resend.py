@@ -47,7 +47,7 @@ def test_resend_queues_the_email_and_marks_the_mandate_sent(
     assert body["mandate"]["status"] == "sent_to_client"
     assert body["mandate"]["needs_representation"] is False
     assert body["mandate"]["reminders_sent"] == 0
-    assert body["mandate"]["status_changed_at"] == "2026-03-02T09:00:00Z"
+    assert body["mandate"]["status_changed_at"] == f"{clock.now:%Y-%m-%dT%H:%M:%SZ}"
     [row] = outbox_of(database, mandate)
     assert body["message_id"] == row.message_id
     assert body["mandate"]["delivery"]["message_id"] == row.message_id
