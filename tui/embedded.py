@@ -170,18 +170,25 @@ def _prepare(folder: Path, demo_size: int) -> tuple[FastAPI, Database, Worker, s
 
     migrated = seeded = token_issued = False
     if not (token_path.exists() and _schema_is_current(database_path, stamp_path)):
-        with _exclusive(folder / ".lock"):
-            # Another process may have finished the first start while we waited for the lock.
-            if not _schema_is_current(database_path, stamp_path):
-                from server.db import migrate
+        try:
+            with _exclusive(folder / ".lock"):
+                # Another process may have finished the first start while we waited for the lock.
+                if not _schema_is_current(database_path, stamp_path):
+                    from server.db import migrate
 
-                migrate(url)
-                _write_stamp(stamp_path, database_path)
-                migrated = True
-            if not token_path.exists():
-                seeded, token = _seed_or_recover(url, demo_size)
-                _write_secret(token_path, token)
-                token_issued = True
+                    migrate(url)
+                    _write_stamp(stamp_path, database_path)
+                    migrated = True
+                if not token_path.exists():
+                    seeded, token = _seed_or_recover(url, demo_size)
+                    _write_secret(token_path, token)
+                    token_issued = True
+        except Exception as exc:
+            # A damaged file, a full disk: the user can act on the folder; the cause stays chained.
+            raise EmbeddedStartError(
+                f"The demo database in {folder} could not be prepared ({type(exc).__name__}); "
+                "free some space or move the folder away, then start again"
+            ) from exc
 
     token = _read_secret(token_path)
     database = Database(url)

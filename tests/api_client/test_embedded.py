@@ -97,6 +97,12 @@ async def test_a_token_file_others_can_read_is_refused(tmp_path: Path) -> None:
         await open_embedded_client(data_dir=tmp_path, demo_size=DEMO_SIZE)
 
 
+async def test_a_damaged_database_is_reported_with_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "codadesk.db").write_bytes(b"this is not a database " * 200)
+    with pytest.raises(EmbeddedStartError, match="move the folder away"):
+        await open_embedded_client(data_dir=tmp_path, demo_size=DEMO_SIZE)
+
+
 async def test_the_default_folder_is_the_users_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CODADESK_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
