@@ -136,12 +136,21 @@ class _MandateDocument(FPDF):
     LABEL_WIDTH = 52.0
     LINE = 6.0
 
-    def __init__(self) -> None:
+    def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.footer_text = footer_text
         self.set_margins(20, 18, 20)
         self.set_auto_page_break(auto=True, margin=18)
         self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
         self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+
+    def footer(self) -> None:
+        """Which mandate and version every page belongs to, should the pages be separated."""
+        self.set_y(-13)
+        self.set_font(FONT, "", 7.5)
+        self.set_text_color(110, 110, 110)
+        self.cell(0, 5, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="R")
+        self.set_text_color(0, 0, 0)
 
     def heading(self, text: str) -> None:
         self.ln(3)
@@ -214,7 +223,10 @@ def _render(doc: _Printed) -> bytes:
     language = doc.language
     unknown = label("unknown", language)
 
-    pdf = _MandateDocument()
+    pdf = _MandateDocument(
+        f"{label('title', language)} · {label('mandate_number', language)} {doc.mandate_id}"
+        f" · {label('document_version', language)} {doc.document_version}"
+    )
     pdf.set_creation_date(datetime.combine(doc.issued_on, time(0, 0), tzinfo=UTC))
     pdf.set_title(f"{label('title', language)} {doc.mandate_id} v{doc.document_version}")
     pdf.set_subject(doc.company_name)
