@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from api_client import models as wire
@@ -128,15 +128,21 @@ def _filters(firm_id: int, terms: list[Term], missing_email: bool) -> list[Colum
 
 
 def unsigned_counts(session: Session, client_ids: list[int]) -> dict[int, int]:
-    """Unsigned mandates per client, for a page of clients in one grouped query."""
+    """Unsigned mandates per client, for a page of clients in one grouped query.
+
+    The status is counted, not filtered: with `status IN (...)` in the WHERE, SQLite without statistics
+    picks the status index and scans every unsigned mandate of every firm (390 ms at 100,000 clients)
+    instead of the page's few hundred mandates by `client_id` (under 1 ms).
+    """
     if not client_ids:
         return {}
+    unsigned = case((Mandate.status.in_(sorted(wire.UNSIGNED_STATUSES)), 1), else_=0)
     rows = session.execute(
-        select(Mandate.client_id, func.count())
-        .where(Mandate.client_id.in_(client_ids), Mandate.status.in_(sorted(wire.UNSIGNED_STATUSES)))
+        select(Mandate.client_id, func.sum(unsigned))
+        .where(Mandate.client_id.in_(client_ids))
         .group_by(Mandate.client_id)
     )
-    return dict(rows.all())
+    return {client_id: int(count) for client_id, count in rows.all()}
 
 
 def search_clients(
@@ -212,3 +218,34 @@ def search_clients(
         last = rows[-1]
         next_cursor = encode_cursor(PageKey(last[8], last[0], total, capped))
     return wire.ClientPage(items=items, next_cursor=next_cursor, total=total, total_capped=capped)
+
+
+# --- bulk loads ---------------------------------------------------------------------------------------
+
+SQLITE_INSERT_TRIGGER = "clients_search_insert"
+
+
+@contextmanager
+def search_index_deferred(session: Session, *, is_sqlite: bool, first_id: int, last_id: int) -> Iterator[None]:
+    """Index clients `first_id..last_id`, inserted inside the block, in one pass at its end (SQLite).
+
+    FTS5 fed one row at a time by the insert trigger costs about four times the whole bulk insert; the
+    trigger is dropped for the block and put back as it was, in the same transaction, so a failure rolls
+    both back. PostgreSQL's GIN index needs nothing: its pending list batches inserts already.
+    """
+    if not is_sqlite:
+        yield
+        return
+    trigger = session.execute(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"), {"name": SQLITE_INSERT_TRIGGER}
+    ).scalar_one()
+    session.execute(text(f"DROP TRIGGER {SQLITE_INSERT_TRIGGER}"))
+    yield
+    session.execute(
+        text(
+            "INSERT INTO clients_search(rowid, search_text) "
+            "SELECT id, search_text FROM clients WHERE id BETWEEN :first AND :last"
+        ),
+        {"first": first_id, "last": last_id},
+    )
+    session.execute(text(trigger))
