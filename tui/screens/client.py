@@ -126,6 +126,7 @@ class ClientScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#client-conflict").display = False
         self.query_one(HistoryList).show(None, self.language)
+        self.query_one("#client-body").focus()  # arrows and page keys scroll the record
         self.load()
 
     @property
@@ -355,6 +356,7 @@ class ClientScreen(Screen[None]):
         self.editing = False
         self._last_checked = None
         self._show_client()
+        self.query_one("#client-body").focus()
 
     def _show_client(self) -> None:
         client = self.client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from api_client import Client as ApiClient
 from api_client.errors import ActionUnavailableError, ApiConnectionError, ApiError
-from api_client.models import ActionName, Mandate
+from api_client.models import ActionName, Delivery, Mandate
 from tui import paths
 from tui.safe_text import clean
 from tui.screens.confirm import ConfirmScreen
@@ -53,6 +54,26 @@ def ui_language(app: App[Any]) -> str:
     return language if isinstance(language, str) and language in UI_LANGUAGES else DEFAULT_UI_LANGUAGE
 
 
+def delivered(mandate: Mandate, message_id: str) -> bool:
+    """True once the e-mail `message_id` of `mandate` was sent, written as a file, or failed for good."""
+    delivery = mandate.delivery
+    return delivery is not None and delivery.message_id == message_id and delivery.status in ("sent", "failed")
+
+
+def delivery_outcome(delivery: Delivery | None, message_id: str, language: str) -> Outcome:
+    """What became of a resent e-mail, in words: queued, sent, written as an `.eml` file, or failed."""
+    text = say("resent", language, message_id=clean(message_id))
+    if delivery is None or delivery.message_id != message_id:
+        return Outcome(text)
+    if delivery.status == "failed":
+        return Outcome(f"{text}\n{say('mail_failed', language, error=clean(delivery.error))}", "bold $text-error")
+    if delivery.outbox_path:
+        return Outcome(f"{text}\n{say('outbox_file', language, path=clean(delivery.outbox_path))}")
+    if delivery.status == "sent":
+        return Outcome(f"{text}\n{say('mail_sent', language, to=clean(delivery.to))}")
+    return Outcome(text)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What an action did, as the sheet shows it under the selected mandate."""
@@ -72,11 +93,16 @@ class MandateActionsScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "act('download')", "Download", id="mandates.download", tooltip="Save the mandate PDF"),
-        Binding("t", "act('sign_twikey')", "Twikey", id="mandates.sign_twikey", tooltip="Get and copy the Twikey link"),
+        Binding("t", "act('sign_twikey')", "Sign", id="mandates.sign_twikey", tooltip="Get and copy the Twikey link"),
         Binding("a", "act('archive')", "Archive", id="mandates.archive", tooltip="Archive the mandate (asks first)"),
         Binding("r", "act('resend')", "Resend", id="mandates.resend", tooltip="E-mail the mandate to the client again"),
         Binding("escape", "close", "Close", id="mandates.close", tooltip="Close the action sheet"),
     ]
+
+    DELIVERY_CHECKS = 20
+    """How many times the sheet reads a resent mandate again to say where its e-mail went."""
+    DELIVERY_CHECK_DELAY = 0.5
+    """Seconds between those reads."""
 
     @dataclass
     class ActionDone(Message):
@@ -94,6 +120,13 @@ class MandateActionsScreen(ModalScreen[None]):
         mandate_id: int
         action: ActionName
         error: ApiError
+
+    @dataclass
+    class DeliveryFollowed(Message):
+        """The e-mail a resend queued was sent, written as a file, or failed."""
+
+        mandate: Mandate
+        outcome: Outcome
 
     @dataclass
     class MandateRefreshed(Message):
@@ -206,6 +239,7 @@ class MandateActionsScreen(ModalScreen[None]):
         api = api_of(self.app)
         language = self.language
         link: str | None = None
+        message_id: str | None = None
         try:
             if name == "download":
                 folder = self.download_dir or download_folder()
@@ -221,11 +255,8 @@ class MandateActionsScreen(ModalScreen[None]):
                 outcome = Outcome(say("archived", language))
             else:
                 resent = await api.resend_mandate(mandate_id)
-                text = say("resent", language, message_id=clean(resent.message_id))
-                delivery = resent.mandate.delivery
-                if delivery is not None and delivery.outbox_path:
-                    text += "\n" + say("outbox_file", language, path=clean(delivery.outbox_path))
-                outcome = Outcome(text)
+                message_id = resent.message_id
+                outcome = delivery_outcome(resent.mandate.delivery, message_id, language)
         except ApiError as error:
             self.post_message(self.ActionFailed(mandate_id, name, error))
             return
@@ -236,7 +267,31 @@ class MandateActionsScreen(ModalScreen[None]):
             mandate = await api.mandate(mandate_id)
         except ApiError:
             mandate = next(m for m in self.mandates if m.id == mandate_id)
+        if message_id is not None:
+            outcome = delivery_outcome(mandate.delivery, message_id, language)
         self.post_message(self.ActionDone(mandate, name, outcome, link))
+        if message_id is not None and not delivered(mandate, message_id):
+            self.follow_delivery(mandate_id, message_id)
+
+    @work(group="mandate-delivery")
+    async def follow_delivery(self, mandate_id: int, message_id: str) -> None:
+        """Read the mandate a few times until its e-mail left (or was written as a file), to say where it went."""
+        api = api_of(self.app)
+        for _ in range(self.DELIVERY_CHECKS):
+            await asyncio.sleep(self.DELIVERY_CHECK_DELAY)
+            try:
+                mandate = await api.mandate(mandate_id)
+            except ApiError:
+                return
+            if delivered(mandate, message_id):
+                outcome = delivery_outcome(mandate.delivery, message_id, self.language)
+                self.post_message(self.DeliveryFollowed(mandate, outcome))
+                return
+
+    @on(DeliveryFollowed)
+    def _delivery_followed(self, message: DeliveryFollowed) -> None:
+        self.outcomes[message.mandate.id] = message.outcome
+        self._replace(message.mandate)
 
     @on(ActionDone)
     def _done(self, message: ActionDone) -> None:

@@ -32,11 +32,11 @@ class ClientDetails(Static):
         lines: list[Content] = []
         for field in SHOWN_FIELDS:
             parts: list[str | Content | tuple[str, str]] = [
-                (labels[field].ljust(width), "$text-muted"),
+                (labels[field].ljust(width), "dim"),
                 value_text(client, field, language),
             ]
             lock = client.locks.get(field)
             if lock is not None:
-                parts.append((f"  ({clean(lock.message)})", "italic $text-muted"))
+                parts.append((f"  ({clean(lock.message)})", "italic dim"))
             lines.append(Content.assemble(*parts))
         self.update(Content("\n").join(lines))

@@ -18,7 +18,7 @@ from tui.widgets.conflict_choice import ConflictChoice
 
 ERROR_STYLE = "bold $text-error"
 WARNING_STYLE = "$text-warning"
-LOCK_STYLE = "italic $text-muted"
+LOCK_STYLE = "italic dim"
 
 
 class Field(Widget, can_focus=False):

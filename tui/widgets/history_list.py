@@ -24,14 +24,14 @@ def shown(field: str, value: str | None, language: str) -> str:
 def entry_content(entry: HistoryEntry, language: str = "en") -> Content:
     """`2026-01-05 10:00  An Peeters` then one line per field: `City: Gent → Brussel`."""
     when = entry.at.astimezone().strftime(TIME_FORMAT)
-    lines = [Content.assemble((when, "$text-muted"), "  ", (clean(entry.user.name), "bold"))]
+    lines = [Content.assemble((when, "dim"), "  ", (clean(entry.user.name), "bold"))]
     for field, (old, new) in entry.changes.items():
         lines.append(
             Content.assemble(
                 "  ",
                 field_label(field, language),
                 ": ",
-                (shown(field, old, language), "$text-muted"),
+                (shown(field, old, language), "dim"),
                 " → ",
                 shown(field, new, language),
             )
@@ -44,8 +44,8 @@ class HistoryList(Static):
 
     def show(self, entries: Sequence[HistoryEntry] | None, language: str = "en") -> None:
         if entries is None:
-            self.update(Content.styled(say("loading", language), "italic $text-muted"))
+            self.update(Content.styled(say("loading", language), "italic dim"))
         elif not entries:
-            self.update(Content.styled(say("no_history", language), "italic $text-muted"))
+            self.update(Content.styled(say("no_history", language), "italic dim"))
         else:
             self.update(Content("\n").join(entry_content(e, language) for e in entries))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Static
 
@@ -20,33 +22,50 @@ def reason_of(entry: MandateAction, language: str) -> str:
     return reason_text(entry.reason, language)
 
 
-class MandateActionList(Static):
-    """`d Download`, `t Sign with Twikey`, `a Archive`, `r Resend` for the selected mandate."""
+class MandateActionList(Vertical, can_focus=False):
+    """`d Download`, `t Sign with Twikey`, `a Archive`, `r Resend` for the selected mandate.
+
+    One row per action: the key and the action's name, then (dimmed actions only) the reason, which wraps in
+    its own column so a long reason stays readable at 80 columns.
+    """
+
+    def compose(self) -> ComposeResult:
+        for name in ACTION_KEYS:
+            with Horizontal(classes="action-row", id=f"action-{name}"):
+                yield Static("", classes="action-name")
+                yield Static("", classes="action-reason")
 
     def show(
         self, mandate: Mandate | None, language: str = "en", *, keys: dict[str, str] | None = None, busy: str = ""
     ) -> None:
         """Show the actions of `mandate`; `busy` names the action on its way (shown as working)."""
-        if mandate is None:
-            self.update("")
-            return
         keys = keys or {}
-        labels = {name: action_label(name, language) for name in ACTION_KEYS}
-        width = max(len(label) for label in labels.values()) + 2
-        lines: list[Content] = []
         for name, default_key in ACTION_KEYS.items():
+            row = self.query_one(f"#action-{name}", Horizontal)
+            row.display = mandate is not None
+            if mandate is None:
+                continue
             entry = mandate.action(name)
             key = keys.get(name, default_key)
+            label = action_label(name, language)
+            reason = ""
             if entry.available:
-                parts: list[str | tuple[str, str]] = [(f" {key} ", "bold reverse"), " ", labels[name].ljust(width)]
+                title = Content.assemble((f" {key} ", "bold reverse"), " ", label)
                 if busy == name:
-                    parts.append((say("working", language), "italic $text-accent"))
+                    reason = say("working", language)
             else:
-                parts = [
-                    (f" {key} ", "$text-disabled"),
-                    " ",
-                    (labels[name].ljust(width), "$text-disabled"),
-                    (reason_of(entry, language), "italic $text-muted"),
-                ]
-            lines.append(Content.assemble(*parts))
-        self.update(Content("\n").join(lines))
+                title = Content.assemble((f" {key} ", "dim"), " ", (label, "dim"))
+                reason = reason_of(entry, language)
+            row.set_class(not entry.available, "-unavailable")
+            row.query_one(".action-name", Static).update(title)
+            row.query_one(".action-reason", Static).update(Content(reason))
+
+    @property
+    def text(self) -> str:
+        """What the rows say, as plain text (one line per action)."""
+        lines = []
+        for row in self.query(".action-row").results(Horizontal):
+            name = row.query_one(".action-name", Static).visual
+            reason = row.query_one(".action-reason", Static).visual
+            lines.append(f"{name}  {reason}".rstrip())
+        return "\n".join(lines)

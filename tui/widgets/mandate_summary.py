@@ -14,7 +14,7 @@ from tui.widgets.words import iban, say, status_label
 STATUS_STYLES: dict[str, str] = {
     "problem": "bold $text-error",
     "active": "$text-success",
-    "archived": "$text-muted",
+    "archived": "dim",
     "signed": "$text-success",
     "bank_procedure": "$text-success",
 }
@@ -32,7 +32,7 @@ def mandate_content(mandate: Mandate, language: str = "en") -> Content:
     if mandate.needs_representation:
         first.append((f" · {say('needs_representation', language)}", "$text-warning"))
     ibans = ", ".join(iban(clean(value)) for value in mandate.ibans)
-    return Content.assemble(*first, "\n  ", (ibans, "$text-muted"))
+    return Content.assemble(*first, "\n  ", (ibans, "dim"))
 
 
 class MandateList(Static):
@@ -40,6 +40,6 @@ class MandateList(Static):
 
     def show(self, mandates: Sequence[Mandate], language: str = "en") -> None:
         if not mandates:
-            self.update(Content.styled(say("no_mandates", language), "italic $text-muted"))
+            self.update(Content.styled(say("no_mandates", language), "italic dim"))
             return
         self.update(Content("\n").join(mandate_content(m, language) for m in mandates))

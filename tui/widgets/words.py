@@ -177,6 +177,12 @@ WORDS: dict[str, dict[str, str]] = {
         "fr": "Pas de serveur mail: l'e-mail a été écrit dans {path}",
         "nl": "Geen mailserver: de e-mail werd geschreven naar {path}",
     },
+    "mail_sent": {"en": "Sent to {to}", "fr": "Envoyé à {to}", "nl": "Verzonden naar {to}"},
+    "mail_failed": {
+        "en": "Sending failed: {error}",
+        "fr": "L'envoi a échoué: {error}",
+        "nl": "Verzenden mislukt: {error}",
+    },
     "working": {"en": "Working…", "fr": "En cours…", "nl": "Bezig…"},
     "offline": {
         "en": "The server does not answer: nothing was changed",

@@ -14,15 +14,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from textual.screen import Screen
 
 from api_client import Client as ApiClient
 from server.auth import issue_token
 from server.clients.folding import fold, search_text
+from server.config import Settings
 from server.db import Database
 from server.demo import DemoAccount
+from server.mail.worker import run_once
+from server.main import create_app
+from server.mandates.twikey import TwikeyClient
 from server.models import Client, ClientHistory, Firm, Mandate, User
 from tests.tui.conftest import ApiFactory
 from tui.app import CodadeskApp
@@ -158,6 +165,63 @@ def _mandate(session: Any, firm_id: int, client_id: int, bic: str, status: str, 
     session.add(mandate)
     session.flush()
     return mandate.id
+
+
+# --- the server, with Twikey when a test asks for it ----------------------------------------------------
+
+TWIKEY_KEY = "tui-test-api-key"
+TWIKEY_URL = "https://api.twikey.test"
+
+
+class FakeTwikey:
+    """Twikey's creditor API as its public contract describes it: a login that answers a session token in the
+    `Authorization` header, and an invite that answers the signing link. It stands for the outside service."""
+
+    def __init__(self) -> None:
+        self.invites: list[dict[str, str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        form = dict(parse_qsl(request.content.decode()))
+        if request.url.path == "/creditor":
+            if form.get("apiToken") != TWIKEY_KEY:
+                return httpx.Response(200, json={}, headers={"ApiErrorCode": "err_invalid_apikey"})
+            return httpx.Response(200, json={}, headers={"Authorization": "session-1"})
+        if request.url.path == "/creditor/invite" and request.headers.get("Authorization") == "session-1":
+            self.invites.append(form)
+            key = f"k{len(self.invites):04d}"
+            return httpx.Response(
+                200, json={"url": f"https://sign.twikey.test/acme/{key}", "key": key, "mndtId": f"CDK{key}"}
+            )
+        return httpx.Response(401, json={"message": "Not authenticated"})
+
+
+@pytest.fixture
+def twikey() -> FakeTwikey | None:
+    """No Twikey unless a test overrides this fixture with a `FakeTwikey()`."""
+    return None
+
+
+@pytest.fixture
+def server_app(demo_database: Database, tmp_path: Path, twikey: FakeTwikey | None) -> Iterator[FastAPI]:
+    """The real server on this test's database copy; configured for Twikey when `twikey` is a fake."""
+    settings = Settings(
+        database_url=str(demo_database.url),
+        outbox_dir=tmp_path / "outbox",
+        twikey_api_key=TWIKEY_KEY if twikey is not None else None,
+        twikey_base_url=TWIKEY_URL,
+        twikey_template_id="tpl-coda" if twikey is not None else None,
+    )
+    app = create_app(settings, database=demo_database)
+    if twikey is not None:
+        app.state.twikey = TwikeyClient(TWIKEY_KEY, base_url=TWIKEY_URL, transport=httpx.MockTransport(twikey))
+    yield app
+    if twikey is not None:
+        app.state.twikey.close()
+
+
+def deliver_outbox(server_app: FastAPI) -> None:
+    """What the mail worker does: deliver the queued e-mails (as `.eml` files: no SMTP is configured)."""
+    run_once(server_app.state.database, server_app.state.settings, datetime.now(UTC))
 
 
 @pytest.fixture
