@@ -17,6 +17,7 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -166,8 +167,10 @@ def deliver_due(
     worker_id: str,
     policy: DeliveryPolicy = DEFAULT_POLICY,
     limit: int = 500,
+    keep_going: Callable[[], bool] = lambda: True,
 ) -> DeliveryReport:
-    """Send the rows due now, one claim at a time, until none is due or `limit` were tried.
+    """Send the rows due now, one claim at a time, until none is due, `limit` were tried or `keep_going()`
+    turns false (a worker asked to stop finishes the message in hand and claims no other).
 
     Each claim and each outcome is its own short transaction; the sending happens between them, outside
     any. An error while recording the outcome propagates: the row stays claimed until the lease ends.
@@ -175,6 +178,8 @@ def deliver_due(
     report = DeliveryReport()
     try:
         for _ in range(limit):
+            if not keep_going():
+                break
             with database.write() as session:
                 claimed = claim_next(session, worker_id=worker_id, now=clock(), policy=policy)
             if claimed is None:

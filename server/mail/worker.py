@@ -145,7 +145,12 @@ class Worker:
                 # A backlog (a worker that was down) is worked off round after round, not every 10 minutes.
                 self._next_reminder_check = now if reminders.more_due else now + self.reminder_check_interval
         delivery = deliver_due(
-            self.database, self.transport, clock=self.clock, worker_id=self.worker_id, policy=self.policy
+            self.database,
+            self.transport,
+            clock=self.clock,
+            worker_id=self.worker_id,
+            policy=self.policy,
+            keep_going=lambda: not self._stop.is_set(),
         )
         return RoundReport(reminders=reminders, delivery=delivery)
 

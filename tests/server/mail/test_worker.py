@@ -15,7 +15,7 @@ import pytest
 from server.clock import utcnow
 from server.config import Settings
 from server.db import Database
-from server.mail.smtp import SmtpConfig, SmtpTransport
+from server.mail.smtp import Delivered, EmlFileTransport, OutgoingMessage, SmtpConfig, SmtpTransport
 from server.mail.worker import Worker, main
 from server.models import Mandate
 from tests.factories import FirmAccess, create_client, create_mandate
@@ -112,3 +112,25 @@ def test_the_worker_process_sends_logs_without_secrets_or_bodies_and_stops_on_si
     assert "SIGTERM" in stderr
     assert "stopped" in stderr
     assert f"mandate {unreachable}: reminder 1/3 due but client {no_email_client} (code SANS-MAIL" in stderr
+
+
+def test_a_stop_during_a_send_finishes_that_message_and_claims_no_other(
+    database: Database, settings: Settings, queue_mail: QueueMail
+) -> None:
+    long_ago = utcnow() - timedelta(days=4000)  # older than any other test's rows: these come first
+    rows = [queue_mail(now=long_ago + timedelta(seconds=n)) for n in range(3)]
+    files = EmlFileTransport(settings.outbox_dir)
+
+    class StopWhileSending:
+        def send(self, message: OutgoingMessage) -> Delivered:
+            worker.stop()  # SIGTERM arrives while this message is on its way
+            return files.send(message)
+
+        def close(self) -> None:
+            pass
+
+    worker = Worker(database, settings, transport=StopWhileSending(), reminders=False)
+    report = worker.run_round()
+
+    assert report.delivery.sent == [rows[0].message_id]
+    assert [outbox_row(database, r.id).status for r in rows] == ["sent", "queued", "queued"]
