@@ -288,9 +288,11 @@ class ClientScreen(Screen[None]):
                 callback=self._sheet_closed,
             )
 
-    def action_reload(self) -> None:
+    async def action_reload(self) -> None:
         form = self.form
-        if form is not None and form.dirty:
+        if form is None:
+            self.load()
+        elif form.dirty:
             self.app.push_screen(
                 ConfirmScreen(
                     say("reload_question", self.language),
@@ -299,8 +301,8 @@ class ClientScreen(Screen[None]):
                 ),
                 callback=self._reload_answered,
             )
-            return
-        self.load()
+        else:
+            await self._reload_answered(True)
 
     async def action_leave(self) -> None:
         form = self.form

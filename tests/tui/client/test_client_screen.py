@@ -6,8 +6,10 @@ import pytest
 from textual.widgets import Input, RadioSet
 
 from api_client import Client as ApiClient
+from server.db import Database
+from server.models import Client
 from tests.tui.client.conftest import OpenApp, Story
-from tests.tui.conftest import WaitUntil
+from tests.tui.conftest import SwitchableTransport, WaitUntil
 from tui.config import Config
 from tui.screens.client import ClientScreen
 from tui.screens.confirm import ConfirmScreen
@@ -318,3 +320,69 @@ async def test_after_a_conflict_reload_drops_what_was_typed_after_asking(
         assert screen.form is not None
         assert not screen.form.dirty
         assert screen.form.field("city").conflict is None
+
+
+HOSTILE = (
+    "ACME [/bold] [link=https://evil.example]NV[/link] [@click=app.quit]x[/] \x1b[31mred\x1b]52;c;?\x07 \u202egnp.exe"
+)
+
+
+async def test_hostile_text_is_shown_literally_and_never_reaches_the_terminal(
+    open_app: OpenApp, wait_until: WaitUntil, story: Story, demo_database: Database
+) -> None:
+    with demo_database.write() as session:
+        client = session.get(Client, story.client_id)
+        assert client is not None
+        client.company_name = HOSTILE
+        client.street = HOSTILE
+        client.representative_name = "[b]An[/b] \x9b6n Peeters"
+    app = open_app(lambda: ClientScreen(story.client_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: loaded(app), "the client")
+        text = screen_text(app.screen)  # type: ignore[arg-type]
+        assert "ACME [/bold] [link=https://evil.example]NV[/link] [@click=app.quit]x[/]" in text
+        assert "[b]An[/b]" in text
+        for unsafe in ("\x1b", "\x07", "\x9b", "\u202e"):
+            assert unsafe not in text
+        await pilot.press("e")
+        await wait_until(pilot, lambda: editing(app), "the form")
+        await pilot.press("m")  # typed into the client code: the app is alive and nothing was clicked
+        assert app.is_running
+
+
+async def test_saving_offline_keeps_the_form_and_says_so(
+    open_app: OpenApp, wait_until: WaitUntil, story: Story, transport: SwitchableTransport
+) -> None:
+    app = open_app(lambda: ClientScreen(story.client_id, edit=True))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_until(pilot, lambda: editing(app), "the form")
+        screen = app.screen
+        assert isinstance(screen, ClientScreen)
+        typed(screen, "city").value = "Gentbrugge"
+        transport.offline = True
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: any("does not answer" in str(n.message) for n in app._notifications), "notice")
+        assert screen.editing
+        assert typed(screen, "city").value == "Gentbrugge"
+        assert not any(str(n.message) == "Saved" for n in app._notifications)
+        transport.offline = False
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not screen.editing, "the save once back online")
+
+
+async def test_reload_while_editing_without_changes_takes_the_new_version(
+    open_app: OpenApp, wait_until: WaitUntil, story: Story, api: ApiClient
+) -> None:
+    app = open_app(lambda: ClientScreen(story.client_id, edit=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: editing(app), "the form")
+        screen = app.screen
+        assert isinstance(screen, ClientScreen)
+        behind = await api.get_client(story.client_id)
+        await api.update_client(story.client_id, {"city": "Gentbrugge"}, version=behind.version)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: editing(app) and typed(screen, "city").value == "Gentbrugge", "new data")
+        typed(screen, "street").value = "Veldstraat 1"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not screen.editing, "a save without conflict")
+    assert (await api.get_client(story.client_id)).street == "Veldstraat 1"

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pypdf
 import pytest
 from fastapi import FastAPI
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from api_client import Client as ApiClient
 from tests.tui.client.conftest import FakeTwikey, OpenApp, Story, deliver_outbox
 from tests.tui.conftest import SwitchableTransport, WaitUntil
 from tui.app import CodadeskApp
+from tui.config import Config
 from tui.screens.client import ClientScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.mandate_actions import MandateActionsScreen
@@ -201,3 +204,84 @@ class TestWithTwikey:
             assert "https://sign.twikey.test/acme/k0001" in outcome_text(sheet)
             assert app.clipboard == "https://sign.twikey.test/acme/k0001"
             assert twikey.invites[0]["companyName"] == "Acme NV"
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
+async def test_save_then_each_action_on_the_impacted_mandates(
+    open_app: OpenApp,
+    wait_until: WaitUntil,
+    story: Story,
+    api: ApiClient,
+    downloads: Path,
+    server_app: FastAPI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The whole path: a printed field changes, the sheet opens on the re-presented mandates, each action works."""
+    monkeypatch.setattr(ClientScreen, "CHECK_DELAY", 0.05)
+    monkeypatch.setattr(MandateActionsScreen, "DELIVERY_CHECK_DELAY", 0.05)
+    monkeypatch.setattr(MandateActionsScreen, "DELIVERY_CHECKS", 200)
+    app = open_app(lambda: ClientScreen(story.client_id, edit=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen) and app.screen.editing, "the form")
+        screen = app.screen
+        assert isinstance(screen, ClientScreen)
+        assert screen.form is not None
+        screen.form.field("street").query_one(Input).value = "Veldstraat 12"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, MandateActionsScreen), "the sheet after the save")
+        sheet = sheet_of(app)
+        assert "Mandates to present again: Acme NV" in str(sheet.query_one("#sheet-title").visual)
+        assert [m.document_version for m in sheet.mandates] == [2, 2, 2]
+
+        await select(pilot, sheet, story.mandate_ids["KREDBEBB"])
+        await pilot.press("d")
+        await wait_until(pilot, lambda: "Saved the PDF to" in outcome_text(sheet), "the download")
+        (pdf,) = files_in(downloads)
+        assert "Veldstraat 12" in pdf_text(pdf), "the document is built from the data just saved"
+
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "Queued e-mail" in outcome_text(sheet), "the resend")
+        deliver_outbox(server_app)
+        await wait_until(pilot, lambda: ".eml" in outcome_text(sheet), "the outbox file")
+
+        await select(pilot, sheet, story.mandate_ids["GEBABEBB"])
+        await pilot.press("a", "y")
+        await wait_until(pilot, lambda: outcome_text(sheet) == "Archived", "the archive")
+
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen and not screen.editing, "the client again")
+    client = await api.get_client(story.client_id)
+    statuses = {m.id: m.status for m in client.mandates}
+    assert statuses[story.mandate_ids["KREDBEBB"]] == "sent_to_client"
+    assert statuses[story.mandate_ids["GEBABEBB"]] == "archived"
+    assert client.street == "Veldstraat 12"
+
+
+async def test_a_remapped_key_is_used_and_shown(
+    open_app: OpenApp, wait_until: WaitUntil, story: Story, downloads: Path
+) -> None:
+    app = open_app(lambda: ClientScreen(story.client_id), config=Config(keymap={"mandates.download": "ctrl+d"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        sheet = await open_sheet(app, pilot, wait_until)
+        await select(pilot, sheet, story.mandate_ids["KREDBEBB"])
+        assert "^d" in actions_text(sheet)
+        await pilot.press("d")
+        await pilot.pause()
+        assert outcome_text(sheet) == "", "the old key does nothing"
+        await pilot.press("ctrl+d")
+        await wait_until(pilot, lambda: "Saved the PDF to" in outcome_text(sheet), "the download")
+
+
+async def test_words_follow_the_language_setting(open_app: OpenApp, wait_until: WaitUntil, story: Story) -> None:
+    app = open_app(lambda: ClientScreen(story.client_id), config=Config(language="nl"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        sheet = await open_sheet(app, pilot, wait_until)
+        listed = "\n".join(str(option.prompt) for option in sheet.query_one("#sheet-mandates").options)  # type: ignore[attr-defined]
+        assert "Verzonden naar klant" in listed
+        assert "Online beschikbaar" in listed
+        text = actions_text(sheet)
+        assert "Downloaden" in text
+        assert "Deze bank" in text, "the server's reason, in the language asked for"
