@@ -201,7 +201,7 @@ class ClientListScreen(Screen[None]):
             return
         editor.styles.offset = (cell.x, cell.y)
         editor.styles.width = cell.width
-        area = self.table.scrollable_content_region
+        area = self.table.size
         width = min(cell_len(str(error.render())) + 2, area.width)
         below = cell.y + 1 if cell.y + 1 < area.height else cell.y - 1
         error.styles.width = width

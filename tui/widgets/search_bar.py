@@ -81,7 +81,7 @@ class SearchBar(Horizontal):
         checkbox = self.query_one(Checkbox)
         if str(checkbox.label) != label:
             checkbox.label = label
-        self.query_one("#result-count", Label).update(position)
+        self.query_one("#result-count", Label).update(position, layout=False)  # fixed width: no layout pass
 
     @on(Input.Changed, "#search")
     def _typed(self, event: Input.Changed) -> None:

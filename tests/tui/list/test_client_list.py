@@ -323,3 +323,20 @@ async def test_offline_shows_a_notice_and_keys_still_move(
         await pilot.press("end")
         await wait_until(pilot, lambda: table.cursor_row == 299 and table.current is not None, "the last row")
     assert any(isinstance(m, ClientsLoaded) for m in seen)
+
+
+async def test_a_click_at_the_bottom_of_the_scrollbar_shows_the_last_rows(
+    make_app: AppFactory, api: Client, wait_until: WaitUntil
+) -> None:
+    expected = await all_rows(api)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: shown(app), "the first page")
+        table = table_of(app)
+        await pilot.click(ClientTable, offset=(table.size.width - 1, table.size.height - 1))
+        assert table.scroll_offset.y == 300 - table.body_height
+        last = 299
+        await wait_until(pilot, lambda: table.window.row(last) is not None, "the last page")
+        assert expected[-1].company_name in line(table, last)
+        await pilot.click(ClientTable, offset=(table.size.width - 1, 1))
+        assert table.scroll_offset.y == 0
