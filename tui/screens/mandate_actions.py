@@ -21,10 +21,11 @@ from textual.widgets.option_list import Option
 
 from api_client import Client as ApiClient
 from api_client.errors import ActionUnavailableError, ApiConnectionError, ApiError
-from api_client.models import ActionName, Delivery, Mandate
+from api_client.models import ActionName, Mandate
 from tui import paths
 from tui.safe_text import clean
 from tui.screens.confirm import ConfirmScreen
+from tui.widgets.action_outcome import FAILED_STYLE, ActionOutcome, Outcome, delivered, delivery_outcome
 from tui.widgets.mandate_action_list import MandateActionList, reason_of
 from tui.widgets.mandate_summary import mandate_content
 from tui.widgets.words import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, action_label, iban, say
@@ -52,34 +53,6 @@ def ui_language(app: App[Any]) -> str:
     config = getattr(app, "config", None)
     language = getattr(config, "language", None)
     return language if isinstance(language, str) and language in UI_LANGUAGES else DEFAULT_UI_LANGUAGE
-
-
-def delivered(mandate: Mandate, message_id: str) -> bool:
-    """True once the e-mail `message_id` of `mandate` was sent, written as a file, or failed for good."""
-    delivery = mandate.delivery
-    return delivery is not None and delivery.message_id == message_id and delivery.status in ("sent", "failed")
-
-
-def delivery_outcome(delivery: Delivery | None, message_id: str, language: str) -> Outcome:
-    """What became of a resent e-mail, in words: queued, sent, written as an `.eml` file, or failed."""
-    text = say("resent", language, message_id=clean(message_id))
-    if delivery is None or delivery.message_id != message_id:
-        return Outcome(text)
-    if delivery.status == "failed":
-        return Outcome(f"{text}\n{say('mail_failed', language, error=clean(delivery.error))}", "bold $text-error")
-    if delivery.outbox_path:
-        return Outcome(f"{text}\n{say('outbox_file', language, path=clean(delivery.outbox_path))}")
-    if delivery.status == "sent":
-        return Outcome(f"{text}\n{say('mail_sent', language, to=clean(delivery.to))}")
-    return Outcome(text)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What an action did, as the sheet shows it under the selected mandate."""
-
-    text: str
-    style: str = "$text-success"
 
 
 class MandateActionsScreen(ModalScreen[None]):
@@ -170,7 +143,7 @@ class MandateActionsScreen(ModalScreen[None]):
                 *[Option(mandate_content(m, language), id=str(m.id)) for m in self.mandates], id="sheet-mandates"
             )
             yield MandateActionList(id="sheet-actions")
-            yield Static("", id="sheet-outcome")
+            yield ActionOutcome(id="sheet-outcome")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -312,7 +285,7 @@ class MandateActionsScreen(ModalScreen[None]):
             text = label
         else:
             text = clean(error.message)
-        self.outcomes[message.mandate_id] = Outcome(f"{label}: {text}", "bold $text-error")
+        self.outcomes[message.mandate_id] = Outcome(f"{label}: {text}", FAILED_STYLE)
         self.notify(f"{label}: {text}", severity="error", markup=False)
         self._show_selected()
         if isinstance(error, ActionUnavailableError):
@@ -348,9 +321,7 @@ class MandateActionsScreen(ModalScreen[None]):
         keys = self._keys()
         self.query_one(MandateActionList).show(mandate, self.language, keys=keys, busy=busy)
         outcome = None if mandate is None else self.outcomes.get(mandate.id)
-        static = self.query_one("#sheet-outcome", Static)
-        static.update(Content.styled(outcome.text, outcome.style) if outcome else "")
-        static.display = outcome is not None
+        self.query_one(ActionOutcome).show(outcome)
 
     def _keys(self) -> dict[str, str]:
         """The keys the actions are bound to now (a keymap may have moved them)."""

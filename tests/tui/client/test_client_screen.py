@@ -10,9 +10,11 @@ from server.db import Database
 from server.models import Client
 from tests.tui.client.conftest import OpenApp, Story
 from tests.tui.conftest import SwitchableTransport, WaitUntil
+from tui.commands import screen_commands
 from tui.config import Config
 from tui.screens.client import ClientScreen
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen
 from tui.screens.mandate_actions import MandateActionsScreen
 from tui.widgets.client_details import ClientDetails
 from tui.widgets.history_list import HistoryList
@@ -386,3 +388,23 @@ async def test_reload_while_editing_without_changes_takes_the_new_version(
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not screen.editing, "a save without conflict")
     assert (await api.get_client(story.client_id)).street == "Veldstraat 1"
+
+
+async def test_keys_have_ids_and_words_for_help_and_the_palette(
+    open_app: OpenApp, wait_until: WaitUntil, story: Story
+) -> None:
+    app = open_app(lambda: ClientScreen(story.client_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: loaded(app), "the client")
+        screen = app.screen
+        titles = {command.title: command.help for command in screen_commands(screen)}
+        assert titles["client: edit"] == "Edit this client's data"
+        assert "client: mandates" in titles
+        assert "client: save" not in titles, "nothing to save outside the form"
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", "e")
+        await wait_until(pilot, lambda: editing(app), "the form")
+        titles = {command.title: command.help for command in screen_commands(app.screen)}
+        assert "client: save" in titles
+        assert "client: edit" not in titles

@@ -18,6 +18,7 @@ from tui.config import Config
 from tui.screens.client import ClientScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.mandate_actions import MandateActionsScreen
+from tui.widgets.action_outcome import ActionOutcome
 from tui.widgets.mandate_action_list import MandateActionList
 
 pytestmark = pytest.mark.anyio
@@ -34,7 +35,7 @@ def actions_text(sheet: MandateActionsScreen) -> str:
 
 
 def outcome_text(sheet: MandateActionsScreen) -> str:
-    return str(sheet.query_one("#sheet-outcome").visual)
+    return sheet.query_one(ActionOutcome).text
 
 
 def files_in(folder: Path) -> list[Path]:
