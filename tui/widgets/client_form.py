@@ -21,8 +21,11 @@ LANGUAGE_CHOICES = ("fr", "nl", "de", "en")
 
 
 def shown_value(client: Client, field: str) -> str:
-    """The stored value as the input shows it (the enterprise number as `0XXX.XXX.XXX`)."""
-    value = client.value(field) or ""
+    """The stored value as the input shows it: cleaned like all server text, the enterprise number as `0XXX.XXX.XXX`.
+
+    Changes are measured against this, so a stored control character never counts as a change by itself.
+    """
+    value = clean(client.value(field))
     return enterprise_number(value) if field == "enterprise_number" else value
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tui.safe_text import clean
+
 UI_LANGUAGES = ("en", "fr", "nl")
 DEFAULT_UI_LANGUAGE = "en"
 
@@ -206,12 +208,12 @@ def say(key: str, language: str = DEFAULT_UI_LANGUAGE, /, **params: Any) -> str:
 def status_label(status: str, language: str = DEFAULT_UI_LANGUAGE) -> str:
     """A mandate status in words; an unknown code from a newer server is shown as it came."""
     table = STATUS_LABELS.get(status)
-    return status if table is None else _pick(table, language)
+    return clean(status) if table is None else _pick(table, language)
 
 
 def field_label(field: str, language: str = DEFAULT_UI_LANGUAGE) -> str:
     table = FIELD_LABELS.get(field)
-    return field.replace("_", " ").capitalize() if table is None else _pick(table, language)
+    return clean(field.replace("_", " ").capitalize()) if table is None else _pick(table, language)
 
 
 def action_label(action: str, language: str = DEFAULT_UI_LANGUAGE) -> str:

@@ -348,6 +348,11 @@ async def test_hostile_text_is_shown_literally_and_never_reaches_the_terminal(
             assert unsafe not in text
         await pilot.press("e")
         await wait_until(pilot, lambda: editing(app), "the form")
+        street = typed(app.screen, "street")  # type: ignore[arg-type]
+        assert "[link=https://evil.example]" in street.value
+        assert "\x1b" not in street.value
+        assert app.screen.form is not None  # type: ignore[attr-defined]
+        assert not app.screen.form.dirty, "cleaning what is shown is not a change"  # type: ignore[attr-defined]
         await pilot.press("m")  # typed into the client code: the app is alive and nothing was clicked
         assert app.is_running
 
