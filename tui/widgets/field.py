@@ -121,8 +121,9 @@ class Field(Widget, can_focus=False):
     def set_lock(self, lock: str | None) -> None:
         """Lock the input with the reason given, or unlock it with None."""
         self._lock = lock
-        control = self.query_one(".field-input")
-        control.disabled = lock is not None
+        self.query_one(".field-input").disabled = lock is not None
+        for choice in self.query(ConflictChoice):
+            choice.disabled = lock is not None  # a locked field keeps theirs: "yours" stays visible, not choosable
         self._render_messages()
 
     def show(self, *, errors: Sequence[str] = (), warnings: Sequence[Content] = ()) -> None:

@@ -413,3 +413,29 @@ async def test_keys_have_ids_and_words_for_help_and_the_palette(
         titles = {command.title: command.help for command in screen_commands(app.screen)}
         assert "client: save" in titles
         assert "client: edit" not in titles
+
+
+async def test_a_conflict_on_a_field_now_locked_keeps_theirs_and_unlocks_the_name(
+    open_app: OpenApp, wait_until: WaitUntil, story: Story, api: ApiClient
+) -> None:
+    app = open_app(lambda: ClientScreen(story.newcomer_id, edit=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: editing(app), "the form")
+        screen = app.screen
+        assert isinstance(screen, ClientScreen)
+        assert screen.form is not None
+        form = screen.form
+        typed(screen, "enterprise_number").value = "0417497106"
+        behind = await api.get_client(story.newcomer_id)
+        await api.update_client(story.newcomer_id, {"enterprise_number": "0202239951"}, version=behind.version)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: form.field("enterprise_number").conflict is not None, "the conflict")
+        number = form.field("enterprise_number")
+        choice = number.conflict
+        assert choice is not None
+        assert (choice.theirs, choice.yours) == ("0202.239.951", "0417497106"), "what was typed stays visible"
+        assert choice.disabled
+        assert number.locked
+        assert typed(screen, "enterprise_number").value == "0202.239.951"
+        assert "The enterprise number cannot be changed" in number.messages
+        assert not form.field("company_name").locked, "their number unlocked the name (L2 no longer holds)"
