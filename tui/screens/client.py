@@ -165,10 +165,15 @@ class ClientScreen(Screen[None]):
             self.post_message(self.RequestFailed(error, "history"))
         self.post_message(self.Loaded(client, history))
 
+    @staticmethod
+    async def typing_pause(seconds: float) -> None:
+        """How a check waits for quiet typing; tests replace it to decide when the quiet is over."""
+        await asyncio.sleep(seconds)
+
     @work(exclusive=True, group="client-check")
     async def check(self, changes: dict[str, str | None], sequence: int) -> None:
         """Ask the server what `changes` would do, after a pause in typing; a newer check cancels this one."""
-        await asyncio.sleep(self.CHECK_DELAY)
+        await self.typing_pause(self.CHECK_DELAY)
         try:
             result = await api_of(self.app).check_client(self.client_id, changes)
         except ApiError as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual.widgets import Input, RadioSet
 
@@ -439,3 +441,33 @@ async def test_a_conflict_on_a_field_now_locked_keeps_theirs_and_unlocks_the_nam
         assert typed(screen, "enterprise_number").value == "0202.239.951"
         assert "The enterprise number cannot be changed" in number.messages
         assert not form.field("company_name").locked, "their number unlocked the name (L2 no longer holds)"
+
+
+async def test_checks_wait_for_quiet_typing_and_the_newest_keystroke_wins(
+    open_app: OpenApp,
+    wait_until: WaitUntil,
+    story: Story,
+    transport: SwitchableTransport,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    quiet = asyncio.Event()
+
+    async def until_quiet(_seconds: float) -> None:
+        await quiet.wait()
+
+    monkeypatch.setattr(ClientScreen, "typing_pause", staticmethod(until_quiet))
+    app = open_app(lambda: ClientScreen(story.client_id, edit=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: editing(app), "the form")
+        screen = app.screen
+        assert isinstance(screen, ClientScreen)
+        assert screen.form is not None
+        code = screen.form.field("client_code")
+        await pilot.press("end", "-", "N", "E", "W")
+        checks = [r for r in transport.requests if r.url.path.endswith("/check")]
+        assert checks == [], "no check while the user is typing"
+        quiet.set()
+        await wait_until(pilot, lambda: "ACME-01-NEW/CODA" in code.messages, "the newest check")
+        checks = [r for r in transport.requests if r.url.path.endswith("/check")]
+        assert len(checks) == 1, "the older keystrokes' checks were cancelled"
+        assert b"ACME-01-NEW" in checks[0].content
