@@ -15,7 +15,7 @@ from pathlib import Path
 from api_client import Client
 from tui import paths
 from tui.config import Config, ConfigError, load_config, resolve_token
-from tui.embedded import EmbeddedStartError
+from tui.embedded import EmbeddedStartError, open_embedded_client
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -51,15 +51,15 @@ def _version() -> str:
         return "unknown"
 
 
-async def open_client(arguments: argparse.Namespace, config: Config) -> Client:
-    """The client of the server to work on: the one named, else the embedded demo."""
+def server_client(arguments: argparse.Namespace, config: Config) -> Client | None:
+    """The client of the team server named on the command line or in the config file; None for the demo.
+
+    Raises:
+        ConfigError: No token for that server, or a token file others can read.
+    """
     server = arguments.server or config.server
     if server is None:
-        from tui.embedded import open_embedded_client
-
-        print("Opening the demo data…", file=sys.stderr, flush=True)  # the first start seeds: seconds, not ms
-        data_dir = arguments.data_dir or paths.data_dir()
-        return await open_embedded_client(data_dir=data_dir, demo_size=arguments.demo_size, language=config.language)
+        return None
     token = resolve_token(config)
     if token is None:
         raise ConfigError(
@@ -72,10 +72,26 @@ async def open_client(arguments: argparse.Namespace, config: Config) -> Client:
 async def run(arguments: argparse.Namespace, config: Config) -> int:
     from tui.app import CodadeskApp
 
-    async with await open_client(arguments, config) as api:
-        app = CodadeskApp(api, config=config)
-        await app.run_async(mouse=config.mouse and not arguments.no_mouse)
-        return app.return_code or 0
+    mouse = config.mouse and not arguments.no_mouse
+    api = server_client(arguments, config)
+    if api is not None:
+        async with api:
+            app = CodadeskApp(api, config=config)
+            await app.run_async(mouse=mouse)
+            return app.return_code or 0
+
+    async def open_demo() -> Client:
+        # The app is on screen meanwhile: importing and opening the server takes a moment, seeding minutes.
+        data_dir = arguments.data_dir or paths.data_dir()
+        return await open_embedded_client(data_dir=data_dir, demo_size=arguments.demo_size, language=config.language)
+
+    app = CodadeskApp(connect=open_demo, config=config)
+    try:
+        await app.run_async(mouse=mouse)
+    finally:
+        if app.opened_api is not None:
+            await app.opened_api.aclose()
+    return app.return_code or 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePath
 from typing import ClassVar
 
@@ -13,7 +14,8 @@ from api_client import ApiConnectionError, ApiError, Client, ServerError, Unauth
 from api_client.models import Me
 from tui.commands import ScreenCommands
 from tui.config import Config
-from tui.messages import MeLoaded, RequestFailed
+from tui.embedded import EmbeddedStartError
+from tui.messages import Connected, MeLoaded, RequestFailed
 from tui.safe_text import clean
 from tui.screens.client_list import ClientListScreen
 from tui.screens.help import HelpScreen
@@ -25,7 +27,10 @@ class CodadeskApp(App[None]):
     """Keep the firm's client master data right, from the keyboard.
 
     Args:
-        api: The client of the server to talk to (the embedded one or a team server); the caller closes it.
+        api: The client of the server to talk to (a team server, or the embedded one); the caller closes it.
+        connect: Instead of `api`: opens the client once the app is on screen (the embedded server takes a
+            second or two to import and open, minutes to seed on a first start: the user sees the app
+            meanwhile). The app's caller closes `app.api` afterwards.
         config: The user's settings (keymap, mouse).
     """
 
@@ -52,19 +57,64 @@ class CodadeskApp(App[None]):
         ),
     ]
 
-    def __init__(self, api: Client, *, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        api: Client | None = None,
+        *,
+        connect: Callable[[], Awaitable[Client]] | None = None,
+        config: Config | None = None,
+    ) -> None:
         super().__init__()
-        self.api = api
-        """The server's client; every request runs in a worker."""
+        if (api is None) == (connect is None):
+            raise ValueError("give the app either an api client or a way to connect, not both")
+        self._api = api
+        self._connect = connect
         self.config = config or Config()
         self.me: Me | None = None
         """Who is signed in and the firm's settings, once the server said so."""
+
+    @property
+    def api(self) -> Client:
+        """The server's client; every request runs in a worker. Set once connected (see `connected`)."""
+        if self._api is None:
+            raise RuntimeError("codadesk is not connected to its server yet")
+        return self._api
+
+    @property
+    def connected(self) -> bool:
+        return self._api is not None
+
+    @property
+    def opened_api(self) -> Client | None:
+        """The client `connect` opened, for the caller to close; None if it never opened."""
+        return self._api if self._connect is not None else None
 
     def on_mount(self) -> None:
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         self.push_screen(ClientListScreen())
+        if self._api is None:
+            self._open_connection()
+        else:
+            self._load_me()
+
+    @work(exclusive=True, group="connect")
+    async def _open_connection(self) -> None:
+        assert self._connect is not None
+        try:
+            api = await self._connect()
+        except (EmbeddedStartError, OSError) as error:  # the user can act on it: said plainly, no traceback
+            # After the first frame: ending while the list screen still mounts would pull widgets from under it.
+            self.call_after_refresh(self.exit, return_code=2, message=f"codadesk: {error}")
+            return
+        self.post_message(Connected(api))
+
+    def on_connected(self, message: Connected) -> None:
+        self._api = message.api
         self._load_me()
+        for screen in self.screen_stack:
+            if isinstance(screen, ClientListScreen):
+                screen.start()
 
     @work(exclusive=True, group="me")
     async def _load_me(self) -> None:

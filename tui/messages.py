@@ -12,8 +12,16 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from api_client import ApiError
+from api_client import Client as ApiClient
 from api_client.models import Client, ClientPage, Me, SaveResult
 from tui.result_window import PageRequest
+
+
+@dataclass
+class Connected(Message):
+    """The client of the server is open (the embedded server is ready)."""
+
+    api: ApiClient
 
 
 @dataclass

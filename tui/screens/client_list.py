@@ -92,9 +92,18 @@ class ClientListScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.table.show(ClientQuery())
-        self._count_missing(ClientQuery())
         self.watch(self.table, "scroll_y", self._place_editor, init=False)
+        if cast("CodadeskApp", self.app).connected:
+            self.start()
+        else:
+            self.table.note = "Opening the server…"
+
+    def start(self) -> None:
+        """Show the first page; the app calls this once its server is open."""
+        self.table.note = ClientTable.LOADING
+        query = self.query_one(SearchBar).client_query
+        self.table.show(query)
+        self._count_missing(query)
 
     @property
     def table(self) -> ClientTable:

@@ -35,6 +35,7 @@ from tui.table_layout import Column, cell_text, fit, layout_columns, scroll_for_
 PageFetcher = Callable[[PageRequest], Awaitable[ClientPage]]
 """Fetches one page of a result set (the screen gives one that calls `api_client.Client.search_clients`)."""
 
+
 class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
     """The firm's clients matching a query, as a table over the server's pages.
 
@@ -66,6 +67,8 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         "client-table--missing",
         "client-table--scrollbar-thumb",
     }
+
+    LOADING: ClassVar[str] = "Loading clients…"
 
     @dataclass
     class Opened(Message):
@@ -119,6 +122,7 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._header: tuple[int, Strip] | None = None
         self._columns: tuple[int, list[Column]] | None = None
         self._dragging = False
+        self._note = self.LOADING
 
     # --- what is shown ------------------------------------------------------------------------------------
 
@@ -126,6 +130,16 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
     def client_query(self) -> ClientQuery:
         """The query whose results are on screen (or on their way)."""
         return (self._next or self.window).query
+
+    @property
+    def note(self) -> str:
+        """What the table says until its first page arrives."""
+        return self._note
+
+    @note.setter
+    def note(self, text: str) -> None:
+        self._note = text
+        self.refresh_line(1)
 
     @property
     def current(self) -> ClientSummary | None:
@@ -413,7 +427,7 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         base = self.rich_style
         if row >= self.window.row_count:
             if row == 0:
-                note = "Loading clients…" if not self.window.loaded_any else "No client matches."
+                note = self.note if not self.window.loaded_any else "No client matches."
                 style = base + self.get_component_rich_style("client-table--placeholder")
                 return Strip([Segment(" " + fit(note, width - 1), style)], width)
             return Strip.blank(width, base)
