@@ -247,10 +247,19 @@ class ClientScreen(Screen[None]):
     def _failed(self, message: RequestFailed) -> None:
         if message.during == "check":
             return  # the save will say it; a failing check must not flood the user with notices
+        if message.during == "load" and self.client is None:
+            # Nothing to show yet: say why where the client would be (escape still goes back).
+            self.query_one("#client-title", Static).update(
+                Content.styled(clean(message.error.message), "bold $text-error")
+            )
         self._notify_error(message.error)
 
     @on(Field.Changed)
     def _typed(self, event: Field.Changed) -> None:
+        self._check_form()
+
+    def _check_form(self) -> None:
+        """Have the server check what the form would change now, unless it checked exactly that already."""
         form = self.form
         if form is None:
             return
@@ -393,6 +402,7 @@ class ClientScreen(Screen[None]):
         banner.display = True
         self._show_title()
         self.query_one(MandateList).show(current.mandates, self.language)
+        self._check_form()  # the warnings were about the old record
         if conflicted:
             choice = form.field(conflicted[0]).conflict
             if choice is not None:
