@@ -15,10 +15,10 @@ import statistics
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/x.py` as well as `-m bench.x`
 
-from tui_pty import CLIENT_ROW, Terminal
-from tui_startup import ensure_demo
+from bench.tui_pty import CLIENT_ROW, Terminal
+from bench.tui_startup import ensure_demo
 
 SIZES = ((120, 40), (80, 24))
 GOALS = {"cursor_move": 1200, "scroll_line": 8000, "page_down": 8000, "idle_5s": 0}

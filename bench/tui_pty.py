@@ -11,11 +11,14 @@ import os
 import re
 import resource
 import select
+import socket
 import struct
 import subprocess
 import sys
 import termios
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +63,8 @@ class Terminal:
     data_dir: Path
     demo_size: int
     size: tuple[int, int] = (120, 40)
+    server: str | None = None
+    """A running server's URL: the TUI talks to it (token from the demo folder) instead of embedding one."""
     started: float = 0.0
     received: int = 0
     """Bytes the app wrote so far."""
@@ -73,6 +78,10 @@ class Terminal:
         environment = {key: value for key, value in os.environ.items() if not key.startswith("CODADESK_")}
         environment.update(TERM="xterm-256color", COLORTERM="truecolor")
         command = [str(CODADESK), "--data-dir", str(self.data_dir), "--demo-size", str(self.demo_size)]
+        if self.server is not None:
+            environment["CODADESK_TOKEN"] = (self.data_dir / "token").read_text(encoding="utf-8").strip()
+            environment["CODADESK_CONFIG_DIR"] = str(self.data_dir / "no-config")
+            command = [str(CODADESK), "--server", self.server]
         self.started = time.perf_counter()
         self._process = subprocess.Popen(
             command, stdin=terminal, stdout=terminal, stderr=terminal, env=environment, start_new_session=True
@@ -141,6 +150,32 @@ class Terminal:
             return b""
         self.received += len(chunk)
         return chunk
+
+
+@contextmanager
+def served(data_dir: Path, port: int = 8765) -> Iterator[str]:
+    """`codadesk-server serve` on the demo's database, in its own process, for as long as the block runs."""
+    server = subprocess.Popen(
+        [
+            *(str(CODADESK.parent / "codadesk-server"), "serve"),
+            *("--database", f"sqlite:///{data_dir / 'codadesk.db'}", "--host", "127.0.0.1", "--port", str(port)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def children_peak_rss_mb() -> float:

@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/tui_startup.py [--clients 100000] [--runs 5] [--quick] [--json FILE]
 
-Figures (issue 7, item 3): process start → first frame showing client rows (goal ≤ 0.5 s); cursor key →
-repaint done (goal ≤ 16 ms); search keystroke → echo and → results table repainted (the results wait for the
-150 ms debounce by design: the figure says how much more than that); peak RSS of the process (goal ≤ 90 MB).
+Figures (issue 7, item 3): process start → the app on screen, and → the first frame showing client rows
+(goal ≤ 0.5 s); cursor key → repaint done (goal ≤ 16 ms); search keystroke → its echo, and → the results
+table repainted (the results wait for the 150 ms debounce by design: the goal is 50 ms more than that);
+peak RSS of the process (goal ≤ 90 MB).
 The demo (two firms of `--clients` clients) is seeded once into the user's cache and kept.
 """
 
@@ -12,22 +13,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/x.py` as well as `-m bench.x`
 
-from tui_pty import CLIENT_ROW, Terminal, children_peak_rss_mb, demo_folder, percentile
+from bench.tui_pty import CLIENT_ROW, Terminal, children_peak_rss_mb, demo_folder, percentile, served
 
 SEARCH_TERMS = ("a", "r", "c", "h", "i")
+SHELL = re.compile(rb"Search: name")
+"""The search box's placeholder: the app is on screen (its server may still be opening)."""
 DEBOUNCE_MS = 150
 
 
 def ensure_demo(clients: int) -> Path:
     """The seeded demo folder; the first time, a start of codadesk seeds it (minutes for 100,000)."""
-    folder = demo_folder(clients)
+    folder: Path = demo_folder(clients)
     if not (folder / "token").exists():
         print(f"seeding the embedded demo ({2 * clients:,} clients) into {folder} ...", flush=True)
         began = time.perf_counter()
@@ -39,16 +43,22 @@ def ensure_demo(clients: int) -> Path:
     return folder
 
 
-def measure(*, clients: int = 100_000, runs: int = 5, moves: int = 40) -> dict[str, float]:
-    """Start codadesk `runs` times; in the first run, time `moves` cursor keys and a typed search."""
+def measure(*, clients: int = 100_000, runs: int = 5, moves: int = 40, server: str | None = None) -> dict[str, float]:
+    """Start codadesk `runs` times; in the first run, time `moves` cursor keys and a typed search.
+
+    With `server`, the TUI talks to that running server instead of embedding one in its process.
+    """
     folder = ensure_demo(clients)
     first_frames: list[float] = []
+    shells: list[float] = []
     moves_ms: list[float] = []
     echo_ms: list[float] = []
     results_ms: list[float] = []
     for run in range(runs):
-        terminal = Terminal(folder, clients)
+        terminal = Terminal(folder, clients, server=server)
         terminal.start()
+        _, painted = terminal.read_until(SHELL, seconds=120)
+        shells.append(painted - terminal.started)
         _, shown = terminal.read_until(CLIENT_ROW, seconds=120)
         first_frames.append(shown - terminal.started)
         if run == 0:
@@ -68,6 +78,7 @@ def measure(*, clients: int = 100_000, runs: int = 5, moves: int = 40) -> dict[s
         status = terminal.quit()
         assert status == 0, f"codadesk ended with {status}"
     return {
+        "app_on_screen_p50_ms": statistics.median(shells) * 1000,
         "first_frame_p50_ms": statistics.median(first_frames) * 1000,
         "first_frame_max_ms": max(first_frames) * 1000,
         "cursor_repaint_p50_ms": statistics.median(moves_ms),
@@ -86,16 +97,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="a 2,000-client demo, two runs")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--remote", action="store_true", help="run `codadesk-server serve` apart: the TUI process alone is measured"
+    )
     args = parser.parse_args()
     clients, runs = (2000, 2) if args.quick else (args.clients, args.runs)
-    figures = measure(clients=clients, runs=runs)
+    if args.remote:
+        with served(ensure_demo(clients)) as url:
+            figures = measure(clients=clients, runs=runs, server=url)
+    else:
+        figures = measure(clients=clients, runs=runs)
     goals = {
         "first_frame_p50_ms": 500,
         "cursor_repaint_p95_ms": 16,
         "search_results_p95_ms": 50 + DEBOUNCE_MS,
         "peak_rss_mb": 90,
     }
-    print(f"codadesk on the embedded demo, {2 * clients:,} clients, {runs} starts, 120x40 pty:")
+    where = "a server in another process" if args.remote else "the embedded demo"
+    print(f"codadesk on {where}, {2 * clients:,} clients, {runs} starts, 120x40 pty:")
     for name, value in figures.items():
         goal = goals.get(name)
         verdict = "" if goal is None else f"   goal ≤ {goal:g}: {'met' if value <= goal else 'NOT met'}"

@@ -8,7 +8,6 @@ Text typed while a save is on its way is not lost: it carries over to the next r
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.cells import cell_len
@@ -24,8 +23,6 @@ from api_client.models import ClientPage, ClientSummary, Mandate
 from tui.messages import ClientChangedMeanwhile, ClientsLoaded, EmailRefused, EmailSaved, RequestFailed
 from tui.result_window import ClientQuery, PageRequest, summary_of
 from tui.safe_text import clean
-from tui.screens.client import ClientScreen
-from tui.screens.mandate_actions import MandateActionsScreen
 from tui.widgets.client_table import ClientTable
 from tui.widgets.search_bar import SearchBar, SearchInput
 
@@ -76,6 +73,8 @@ class ClientListScreen(Screen[None]):
         self._carry = ""
         self._impacted: tuple[ClientSummary, list[Mandate]] | None = None
         self._missing_count: str | None = None
+        self._counted_text: str | None = None
+        """The search text whose missing-e-mail count is shown (or on its way)."""
 
     @property
     def api(self) -> Client:
@@ -93,6 +92,7 @@ class ClientListScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.watch(self.table, "scroll_y", self._place_editor, init=False)
+        self.watch(self.table, "cursor_row", self._show_counts, init=False)
         if cast("CodadeskApp", self.app).connected:
             self.start()
         else:
@@ -101,9 +101,7 @@ class ClientListScreen(Screen[None]):
     def start(self) -> None:
         """Show the first page; the app calls this once its server is open."""
         self.table.note = ClientTable.LOADING
-        query = self.query_one(SearchBar).client_query
-        self.table.show(query)
-        self._count_missing(query)
+        self.table.show(self.query_one(SearchBar).client_query)
 
     @property
     def table(self) -> ClientTable:
@@ -132,17 +130,13 @@ class ClientListScreen(Screen[None]):
     def _query_changed(self, event: SearchBar.QueryChanged) -> None:
         self.leave_email()
         self.table.show(event.query, delay=SEARCH_DEBOUNCE if event.typed else 0.0)
-        if event.typed:  # the toggle does not change how many clients of this search lack an e-mail
-            self._count_missing(event.query, delay=SEARCH_DEBOUNCE)
 
     @on(SearchInput.Left)
     def _search_left(self) -> None:
         self.table.focus()
 
     @work(exclusive=True, group="missing-count")
-    async def _count_missing(self, query: ClientQuery, delay: float = 0.0) -> None:
-        if delay:
-            await asyncio.sleep(delay)
+    async def _count_missing(self, query: ClientQuery) -> None:
         self._missing_count = None
         try:
             page = await self.api.search_clients(query.text, missing_email=True, limit=1)
@@ -152,13 +146,15 @@ class ClientListScreen(Screen[None]):
         self._show_counts()
 
     def on_clients_loaded(self, message: ClientsLoaded) -> None:
+        text = message.request.query.text
+        if message.request.page == 0 and text != self._counted_text:
+            # Counted after the results, not beside them: the table's answer comes first; a search typed on
+            # before this count returns cancels it (only the text matters: the toggle changes no count).
+            self._counted_text = text
+            self._count_missing(message.request.query)
         self._show_counts()
         if self._seeking_from is not None:
             self._open_next_missing(self._seeking_from)
-
-    @on(ClientTable.CursorMoved)
-    def _cursor_moved(self) -> None:
-        self._show_counts()
 
     def _show_counts(self) -> None:
         window = self.table.window
@@ -174,6 +170,8 @@ class ClientListScreen(Screen[None]):
 
     @on(ClientTable.Opened)
     def _open_client(self, event: ClientTable.Opened) -> None:
+        from tui.screens.client import ClientScreen  # loaded when first opened: a shorter start
+
         self.app.push_screen(ClientScreen(event.client.id))
 
     # --- e-mails typed in place ---------------------------------------------------------------------------
@@ -335,5 +333,7 @@ class ClientListScreen(Screen[None]):
     def action_open_impacted(self) -> None:
         if self._impacted is None:
             return
+        from tui.screens.mandate_actions import MandateActionsScreen  # loaded when first needed
+
         client, mandates = self._impacted
         self.app.push_screen(MandateActionsScreen(mandates, client_name=client.company_name))

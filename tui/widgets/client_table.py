@@ -23,6 +23,7 @@ from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -68,6 +69,13 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         "client-table--scrollbar-thumb",
     }
 
+    cursor_row: var[int] = var(0)
+    """The row under the cursor, counted from the first row of the result set.
+
+    A `var`: the table repaints the two lines itself; watchers (the position shown above) run at once, so
+    they land in the same frame as the move.
+    """
+
     LOADING: ClassVar[str] = "Loading clients…"
 
     @dataclass
@@ -94,17 +102,6 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         def control(self) -> ClientTable:
             return self.table
 
-    @dataclass
-    class CursorMoved(Message):
-        """The cursor moved to another row."""
-
-        table: ClientTable
-        row: int
-
-        @property
-        def control(self) -> ClientTable:
-            return self.table
-
     def __init__(
         self, fetch: PageFetcher, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
@@ -115,8 +112,6 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         """The result set on screen."""
         self._next: ResultWindow | None = None
         """The result set of a newer query, shown as soon as its first page arrives."""
-        self.cursor_row = 0
-        """The row under the cursor, counted from the first row of the result set."""
         self._fetching: frozenset[int] = frozenset()
         self._wanted: set[int] = set()
         self._header: tuple[int, Strip] | None = None
@@ -202,7 +197,6 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._refresh_row(row)
         self._scroll_into_view()
         self._fetch_needed_pages()
-        self.post_message(self.CursorMoved(self, row))
 
     def action_cursor_up(self) -> None:
         self.move_cursor(self.cursor_row - 1)
@@ -378,7 +372,6 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._update_virtual_size()
             self.scroll_to(y=0, animate=False)
             self.refresh()
-            self.post_message(self.CursorMoved(self, 0))
         elif request.generation == self.window.generation:
             self.window.store(request, message.page)
             self._wanted.discard(request.page)
