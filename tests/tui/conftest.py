@@ -62,17 +62,22 @@ WaitUntil = Callable[[Pilot[Any], Callable[[], bool], str], Awaitable[None]]
 
 
 class SwitchableTransport(httpx.AsyncBaseTransport):
-    """The in-process server, with a switch that takes it off the network: `offline = True`."""
+    """The in-process server, with switches: `offline = True` refuses connections; `stall = s` answers
+    nothing for `s` seconds and then times out, as a client's read timeout ends a server that hangs."""
 
     def __init__(self, app: FastAPI) -> None:
         self._inner = httpx.ASGITransport(app, raise_app_exceptions=False)
         self.offline = False
+        self.stall: float | None = None
         self.requests: list[httpx.Request] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if self.offline:
             raise httpx.ConnectError("connection refused (the test took the server offline)", request=request)
+        if self.stall is not None:
+            await asyncio.sleep(self.stall)
+            raise httpx.ReadTimeout("no answer (the test stalled the server)", request=request)
         return await self._inner.handle_async_request(request)
 
 

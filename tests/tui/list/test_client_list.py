@@ -340,3 +340,21 @@ async def test_a_click_at_the_bottom_of_the_scrollbar_shows_the_last_rows(
         assert expected[-1].company_name in line(table, last)
         await pilot.click(ClientTable, offset=(table.size.width - 1, 1))
         assert table.scroll_offset.y == 0
+
+
+async def test_a_server_that_does_not_answer_never_holds_the_keys(
+    make_app: AppFactory, transport: SwitchableTransport, wait_until: WaitUntil
+) -> None:
+    seen: list[Message] = []
+    app = make_app()
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await wait_until(pilot, lambda: shown(app), "the first page")
+        transport.stall = 1.0
+        table = table_of(app)
+        await pilot.press("end")  # the last page is asked for, and no answer comes
+        await pilot.press("home", "down", "down")
+        assert table.cursor_row == 2
+        assert not any(isinstance(m, RequestFailed) for m in seen)  # the keys moved while the request hung
+        await wait_until(pilot, lambda: any(isinstance(m, RequestFailed) for m in seen), "the timeout")
+        notices = [notification.message for notification in app._notifications]
+        assert any("the server did not answer" in notice for notice in notices)
