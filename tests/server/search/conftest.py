@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from server.clients import search
 from server.db import Database
 from server.demo import seed_demo
 
@@ -50,3 +51,15 @@ def demo_firm(database: Database, http: TestClient) -> Searcher:
     """A fresh demo firm of 300 clients (mode `service`), searched through HTTP."""
     (account,) = seed_demo(database, clients_per_firm=300, firms=1, seed=7)
     return Searcher(http, account.token, account.firm_id)
+
+
+WINDOWS = {"scan": search.WINDOW, "mixed": 20, "index": 0}
+
+
+@pytest.fixture(autouse=True, params=list(WINDOWS))
+def search_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every search test three ways: as the small firms of tests are searched (the name-ordered scan
+    reaches their last row); as a large firm is (a window of 20 rows: a frequent term fills a page in it,
+    a rare one goes to the trigram index); and with the trigram index answering every page."""
+    monkeypatch.setattr(search, "WINDOW", WINDOWS[request.param])
+    return str(request.param)

@@ -1,0 +1,225 @@
+"""The search's SQL on SQLite: the firm's name-ordered covering index, and the firm-keyed FTS5 trigram table.
+
+The trigram table (migration 0002) is contentless: its rowid is `firm_id * 2**32 + id`, so one firm's
+matches are one rowid range, and its text is the search text followed by two `\\x1e` (so that a 1- or
+2-character term always starts some trigram) and `\\x1d\\x1d\\x1d` when the client has no e-mail. A term
+shorter than 3 characters is asked as every trigram of the vocabulary that starts with it.
+"""
+
+# ruff: noqa: S608 - statements are joined from fixed fragments; every value from a request is a bound parameter
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from server.clients.search_terms import Key, SearchQuery
+
+FIRM_SHIFT = 2**32
+MISSING_EMAIL_PHRASE = '"\x1d\x1d\x1d"'
+MAX_EXPANSION = 300
+"""A short term whose trigrams in the vocabulary are more than this is not asked of the index: it is
+frequent, so the name-ordered scan finds it quickly, and the vocabulary lookup would cost more."""
+
+COUNT_SCAN = 20_000
+"""Rows of the name index a short term's count reads before asking the vocabulary (about 2 ms)."""
+
+TRIGGER_INSERT = "clients_trigrams_insert"
+INDEXED_ROW = (
+    "firm_id * 4294967296 + id, "
+    "search_text || char(30, 30) || CASE WHEN email IS NULL THEN char(29, 29, 29) ELSE '' END"
+)
+
+
+def _index(query: SearchQuery) -> str:
+    return "ix_clients_missing_email_search" if query.missing_email else "ix_clients_firm_name_search"
+
+
+def _scope(query: SearchQuery, after: Key | None, params: dict[str, Any], prefix: str = "") -> str:
+    params["firm"] = query.firm_id
+    sql = f"{prefix}firm_id = :firm"
+    if query.missing_email:
+        sql += f" AND {prefix}email IS NULL"
+    if after is not None:
+        params["after_name"], params["after_id"] = after
+        sql += f" AND ({prefix}name_key, {prefix}id) > (:after_name, :after_id)"
+    return sql
+
+
+def _term_filters(query: SearchQuery, params: dict[str, Any], prefix: str = "") -> str:
+    clauses = []
+    for t, term in enumerate(query.terms):
+        options = []
+        for a, alternative in enumerate(term.alternatives):
+            params[f"t{t}_{a}"] = alternative
+            options.append(f"instr({prefix}search_text, :t{t}_{a}) > 0")
+        clauses.append("(" + " OR ".join(options) + ")")
+    return " AND ".join(clauses) or "1"
+
+
+class SqliteSearch:
+    """`server.clients.search.SearchPlan` for SQLite."""
+
+    def plain(self, session: Session, query: SearchQuery, after: Key | None, n: int, offset: int) -> list[Key]:
+        params: dict[str, Any] = {"n": n, "offset": offset}
+        sql = (
+            f"SELECT name_key, id FROM clients INDEXED BY {_index(query)} "
+            f"WHERE {_scope(query, after, params)} ORDER BY name_key, id LIMIT :n OFFSET :offset"
+        )
+        return [(row[0], row[1]) for row in session.execute(text(sql), params)]
+
+    def window(
+        self, session: Session, query: SearchQuery, after: Key | None, rows: int | None, n: int, offset: int
+    ) -> tuple[list[Key], bool]:
+        params: dict[str, Any] = {"n": n, "offset": offset, "window": -1 if rows is None else rows}
+        scope = _scope(query, after, params)
+        sql = (
+            "SELECT name_key, id FROM ("
+            f"SELECT name_key, id, search_text FROM clients INDEXED BY {_index(query)} "
+            f"WHERE {scope} ORDER BY name_key, id LIMIT :window"
+            f") WHERE {_term_filters(query, params)} LIMIT :n OFFSET :offset"
+        )
+        keys = [(row[0], row[1]) for row in session.execute(text(sql), params)]
+        if len(keys) >= n or rows is None:
+            return keys, rows is None
+        beyond = session.execute(
+            text(
+                f"SELECT 1 FROM clients INDEXED BY {_index(query)} WHERE {scope} "
+                "ORDER BY name_key, id LIMIT 1 OFFSET :window"
+            ),
+            params,
+        ).first()
+        return keys, beyond is None
+
+    def indexed(
+        self, session: Session, query: SearchQuery, after: Key | None, n: int, offset: int
+    ) -> tuple[list[Key], int | None] | None:
+        match = self._match(session, query)
+        if match is None:
+            return None
+        if match == "":
+            return [], 0 if offset == 0 else None
+        params: dict[str, Any] = {
+            "match": match,
+            "lo": query.firm_id * FIRM_SHIFT,
+            "hi": query.firm_id * FIRM_SHIFT + FIRM_SHIFT - 1,
+            "n": n,
+            "offset": offset,
+        }
+        scope = _scope(query, after, params, "c.")
+        sql = (
+            "SELECT c.name_key, c.id, count(*) OVER () FROM clients_trigrams AS t "
+            "JOIN clients AS c ON c.id = t.rowid - :lo "
+            "WHERE t.clients_trigrams MATCH :match AND t.rowid BETWEEN :lo AND :hi "
+            f"AND {scope} AND {_term_filters(query, params, 'c.')} "
+            "ORDER BY c.name_key, c.id LIMIT :n OFFSET :offset"
+        )
+        rows = session.execute(text(sql), params).all()
+        return [(row[0], row[1]) for row in rows], (rows[0][2] if rows else None)
+
+    def count(self, session: Session, query: SearchQuery, cap: int) -> int:
+        """Matches of the whole firm, counted up to `cap + 1`."""
+        params: dict[str, Any] = {"cap": cap + 1}
+        if not query.terms:
+            sql = (
+                f"SELECT count(*) FROM (SELECT 1 FROM clients INDEXED BY {_index(query)} "
+                f"WHERE {_scope(query, None, params)} LIMIT :cap)"
+            )
+            return int(session.execute(text(sql), params).scalar_one())
+        short = any(len(a) < 3 for term in query.terms for a in term.alternatives)
+        if short:
+            # A short term's trigrams come from the vocabulary, which costs its matches in every firm:
+            # first see whether a bounded stretch of the firm's name index already holds `cap` of them.
+            counted, complete = self._scan_count(session, query, cap, COUNT_SCAN)
+            if counted > cap or complete:
+                return counted
+        match = self._match(session, query)
+        if match is None:
+            return self._scan_count(session, query, cap, None)[0]
+        if match == "":
+            return 0
+        params.update(match=match, lo=query.firm_id * FIRM_SHIFT, hi=query.firm_id * FIRM_SHIFT + FIRM_SHIFT - 1)
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM clients_trigrams WHERE clients_trigrams MATCH :match "
+            "AND rowid BETWEEN :lo AND :hi LIMIT :cap)"
+        )
+        return int(session.execute(text(sql), params).scalar_one())
+
+    def _scan_count(self, session: Session, query: SearchQuery, cap: int, rows: int | None) -> tuple[int, bool]:
+        """Matches among the firm's first `rows` names (None: all), up to `cap + 1`; and whether those rows
+        were all the firm's."""
+        params: dict[str, Any] = {"cap": cap + 1, "rows": -1 if rows is None else rows}
+        scope = _scope(query, None, params)
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM ("
+            f"SELECT search_text FROM clients INDEXED BY {_index(query)} WHERE {scope} "
+            "ORDER BY name_key, id LIMIT :rows"
+            f") WHERE {_term_filters(query, params)} LIMIT :cap)"
+        )
+        counted = int(session.execute(text(sql), params).scalar_one())
+        if rows is None or counted > cap:
+            return counted, rows is None
+        beyond = session.execute(
+            text(
+                f"SELECT 1 FROM clients INDEXED BY {_index(query)} WHERE {scope} "
+                "ORDER BY name_key, id LIMIT 1 OFFSET :rows"
+            ),
+            params,
+        ).first()
+        return counted, beyond is None
+
+    def _match(self, session: Session, query: SearchQuery) -> str | None:
+        """The FTS5 query of every term (and the missing e-mail), "" when a term matches nothing for sure,
+        None when a short term is too frequent to ask the index."""
+        groups = []
+        for term in query.terms:
+            phrases: list[str] = []
+            for alternative in term.alternatives:
+                if len(alternative) >= 3:
+                    phrases.append(_phrase(alternative))
+                    continue
+                trigrams = session.execute(
+                    text("SELECT term FROM clients_trigrams_vocab WHERE term >= :lo AND term < :hi LIMIT :most"),
+                    {"lo": alternative, "hi": alternative + "\U0010ffff", "most": MAX_EXPANSION + 1},
+                ).scalars()
+                found = [_phrase(trigram) for trigram in trigrams]
+                if len(found) > MAX_EXPANSION:
+                    return None
+                phrases.extend(found)
+            if not phrases:
+                return ""
+            groups.append("(" + " OR ".join(phrases) + ")")
+        if query.missing_email:
+            groups.append(MISSING_EMAIL_PHRASE)
+        return " AND ".join(groups)
+
+
+def _phrase(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+@contextmanager
+def trigrams_deferred(session: Session, *, first_id: int, last_id: int) -> Iterator[None]:
+    """Index clients `first_id..last_id`, inserted inside the block, in one statement at its end.
+
+    FTS5 fed one row at a time by the insert trigger costs several times the bulk insert itself; the
+    trigger is dropped for the block and put back as it was, in the same transaction, so that a failure
+    rolls both back.
+    """
+    trigger = session.execute(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"), {"name": TRIGGER_INSERT}
+    ).scalar_one()
+    session.execute(text(f"DROP TRIGGER {TRIGGER_INSERT}"))
+    yield
+    session.execute(
+        text(
+            f"INSERT INTO clients_trigrams(rowid, indexed) SELECT {INDEXED_ROW} FROM clients "
+            "WHERE id BETWEEN :first AND :last"
+        ),
+        {"first": first_id, "last": last_id},
+    )
+    session.execute(text(trigger))
