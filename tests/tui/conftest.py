@@ -63,12 +63,14 @@ WaitUntil = Callable[[Pilot[Any], Callable[[], bool], str], Awaitable[None]]
 
 class SwitchableTransport(httpx.AsyncBaseTransport):
     """The in-process server, with switches: `offline = True` refuses connections; `stall = s` answers
-    nothing for `s` seconds and then times out, as a client's read timeout ends a server that hangs."""
+    nothing for `s` seconds and then times out, as a client's read timeout ends a server that hangs;
+    `delay = s` answers every request `s` seconds late."""
 
     def __init__(self, app: FastAPI) -> None:
         self._inner = httpx.ASGITransport(app, raise_app_exceptions=False)
         self.offline = False
         self.stall: float | None = None
+        self.delay = 0.0
         self.requests: list[httpx.Request] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -78,6 +80,8 @@ class SwitchableTransport(httpx.AsyncBaseTransport):
         if self.stall is not None:
             await asyncio.sleep(self.stall)
             raise httpx.ReadTimeout("no answer (the test stalled the server)", request=request)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return await self._inner.handle_async_request(request)
 
 

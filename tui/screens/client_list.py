@@ -3,15 +3,17 @@
 Filling e-mails (SPEC §7): `@` opens an input on the row's e-mail cell; Enter saves and, at once, opens the
 next client without an e-mail further down (fetching pages when needed). A refused address stays as typed
 with the server's reason under it; someone else's save (412) reloads the row and keeps the typed text.
-Text typed while a save is on its way is not lost: it carries over to the next row.
+Nothing typed while a save is on its way is lost: the text carries over to the next row, and an Enter pressed
+meanwhile saves it as soon as the row opens, so a fast typist never waits for the server.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.cells import cell_len
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
@@ -34,7 +36,22 @@ SEARCH_DEBOUNCE = 0.15
 
 
 class EmailInput(Input):
-    """The input laid over a row's e-mail cell while e-mails are typed in place."""
+    """The input laid over a row's e-mail cell while e-mails are typed in place.
+
+    Enter is handled here, in order with the typed characters: a key binding would run later, in the app,
+    and a fast typist's next characters could already be in the input by then.
+    """
+
+    def __init__(self, on_enter: Callable[[str], None], *, id: str | None = None) -> None:
+        super().__init__(id=id, compact=True, select_on_focus=False)
+        self.cursor_blink = False
+        self._enter = on_enter
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self._enter(self.value)
 
 
 class ClientListScreen(Screen[None]):
@@ -68,6 +85,8 @@ class ClientListScreen(Screen[None]):
         self._editing: int | None = None
         """The row whose e-mail is being typed, or None."""
         self._saving = False
+        self._queued_enters: list[int] = []
+        """Where in the input Enter was pressed while a save was on its way: each ends the next address."""
         self._seeking_from: int | None = None
         """Looking for the next client without an e-mail after this row (its page is on its way)."""
         self._carry = ""
@@ -84,9 +103,7 @@ class ClientListScreen(Screen[None]):
         yield SearchBar(id="search-bar")
         with Container(id="table-area"):
             yield ClientTable(self._fetch_page, id="clients")
-            editor = EmailInput(id="email-editor", compact=True, select_on_focus=False)
-            editor.cursor_blink = False
-            yield editor
+            yield EmailInput(self._enter_pressed, id="email-editor")
             yield Label("", id="email-error", markup=False)
         yield Footer()
 
@@ -194,6 +211,8 @@ class ClientListScreen(Screen[None]):
         editor.add_class("-open")
         self._place_editor()
         editor.focus()
+        if self._queued_enters:  # the address for this row was typed, and its Enter pressed, ahead of time
+            self._submit(value[: self._queued_enters.pop(0)])
 
     def _place_editor(self) -> None:
         """Lay the input over the e-mail cell of the row being typed, and the error line under it."""
@@ -226,6 +245,7 @@ class ClientListScreen(Screen[None]):
             return
         self._editing = None
         self._seeking_from = None
+        self._queued_enters.clear()
         self._show_error("")
         self.editor.remove_class("-open")
         self.table.focus()
@@ -243,25 +263,31 @@ class ClientListScreen(Screen[None]):
             return self._impacted is not None
         return True
 
-    @on(Input.Submitted, "#email-editor")
-    def _email_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def _enter_pressed(self, value: str) -> None:
+        if self._saving:  # a fast typist: this Enter ends the next address, saved as soon as this save is done
+            self._queued_enters.append(len(value))
+            return
+        self._submit(value)
+
+    def _submit(self, text: str) -> None:
+        """Save `text` (the start of what the input holds) as the e-mail of the row being typed."""
         row = self._editing
         client = self.table.window.row(row) if row is not None else None
-        if row is None or client is None or self._saving:
+        if row is None or client is None:
             return
-        typed = event.value.strip()
-        if typed == (client.email or ""):
-            self._carry = ""
-            self._open_next_missing(row)  # nothing to save: on to the next one
+        if text.strip() == (client.email or ""):  # nothing to save: on to the next one
+            self._carry = self.editor.value[len(text) :]
+            self._queued_enters = [at - len(text) for at in self._queued_enters]
+            self._open_next_missing(row)
             return
         self._saving = True
-        self._save_email(row, client, typed)
+        self._save_email(row, client, text)
 
     @work(group="email-save")
     async def _save_email(self, row: int, client: ClientSummary, typed: str) -> None:
         try:
-            result = await self.api.update_client(client.id, {"email": typed or None}, version=client.version)
+            address = typed.strip() or None
+            result = await self.api.update_client(client.id, {"email": address}, version=client.version)
         except StaleVersionError as error:
             self.post_message(ClientChangedMeanwhile(row, typed, error.current))
         except (ValidationError, DuplicateError) as error:
@@ -280,17 +306,20 @@ class ClientListScreen(Screen[None]):
             self._offer_impacted(saved, list(message.result.impacted_mandates))
         value = self.editor.value
         # What was typed after Enter, while the save was on its way, belongs to the next client.
-        self._carry = value[len(message.typed) :].lstrip() if value.startswith(message.typed) else ""
+        self._carry = value[len(message.typed) :] if value.startswith(message.typed) else ""
+        self._queued_enters = [at - len(message.typed) for at in self._queued_enters]
         if self._editing == message.row:
             self._open_next_missing(message.row)
 
     def on_email_refused(self, message: EmailRefused) -> None:
         self._saving = False
+        self._queued_enters.clear()
         if self._editing == message.row:
             self._show_error(message.message)
 
     def on_client_changed_meanwhile(self, message: ClientChangedMeanwhile) -> None:
         self._saving = False
+        self._queued_enters.clear()
         self.table.replace_row(message.row, summary_of(message.current))
         if self._editing == message.row:
             self._show_error("Someone else changed this client meanwhile; it is reloaded. Enter saves your e-mail.")
@@ -298,6 +327,7 @@ class ClientListScreen(Screen[None]):
     def on_request_failed(self, message: RequestFailed) -> None:
         if message.action == "saving the e-mail":
             self._saving = False
+            self._queued_enters.clear()
             if self._editing is not None:
                 self._show_error("Not saved: the server did not answer. Enter tries again.")
 

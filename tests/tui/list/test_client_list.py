@@ -358,3 +358,25 @@ async def test_a_server_that_does_not_answer_never_holds_the_keys(
         await wait_until(pilot, lambda: any(isinstance(m, RequestFailed) for m in seen), "the timeout")
         notices = [notification.message for notification in app._notifications]
         assert any("the server did not answer" in notice for notice in notices)
+
+
+async def test_addresses_typed_ahead_of_a_slow_save_each_land_on_their_own_client(
+    make_app: AppFactory, api: Client, transport: SwitchableTransport, wait_until: WaitUntil
+) -> None:
+    targets = await five_missing(api)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: shown(app), "the first page")
+        await pilot.press("ctrl+e")
+        table = table_of(app)
+        await wait_until(pilot, lambda: shown(app) and table.window.query.missing_email, "the filtered table")
+        await pilot.press("@")
+        transport.delay = 0.3  # each save takes longer than typing the next address
+        await pilot.press(*"a1@x.be", "enter", *"a2@x.be", "enter", *"a3@x.be", "enter", *"a4")
+        editor = app.screen.query_one(EmailInput)
+        third = 2
+        await wait_until(pilot, lambda: getattr(table.window.row(third), "email", None) == "a3@x.be", "three saves")
+        assert table.cursor_row == 3
+        assert editor.value == "a4"  # the fourth address, still being typed, waits on the fourth client
+    saved = [(await api.get_client(target.id)).email for target in targets[:4]]
+    assert saved == ["a1@x.be", "a2@x.be", "a3@x.be", None]
