@@ -122,6 +122,12 @@ class Terminal:
             seen += self._read(min(left, 0.1))
         return seen
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the app has used so far: a figure the machine's other load barely moves."""
+        assert self._process is not None
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def press(self, key: str) -> float:
         """Send a key as a terminal does; returns when it was sent."""
         os.write(self._controller, KEYS.get(key, key.encode()))

@@ -94,7 +94,8 @@ class CodadeskApp(App[None]):
             self.set_keymap(self.config.keymap)
         self.push_screen(ClientListScreen())
         if self._api is None:
-            self._open_connection()
+            # After the first frame: the server's imports would otherwise hold the GIL while the app paints.
+            self.call_after_refresh(self._open_connection)
         else:
             self._load_me()
 
