@@ -56,9 +56,20 @@ def demo_firm(database: Database, http: TestClient) -> Searcher:
 WINDOWS = {"scan": search.WINDOW, "mixed": 20, "index": 0}
 
 
-@pytest.fixture(autouse=True, params=list(WINDOWS))
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "one_path: the test does not depend on how rows are found; run it once")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every search test three ways (see `search_path`), except those marked `one_path`."""
+    if "search_path" in metafunc.fixturenames:
+        paths = ["scan"] if metafunc.definition.get_closest_marker("one_path") else list(WINDOWS)
+        metafunc.parametrize("search_path", paths, indirect=True)
+
+
+@pytest.fixture(autouse=True)
 def search_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every search test three ways: as the small firms of tests are searched (the name-ordered scan
+    """How the search finds rows: as the small firms of tests are searched (the name-ordered scan
     reaches their last row); as a large firm is (a window of 20 rows: a frequent term fills a page in it,
     a rare one goes to the trigram index); and with the trigram index answering every page."""
     monkeypatch.setattr(search, "WINDOW", WINDOWS[request.param])

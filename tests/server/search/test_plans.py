@@ -57,6 +57,7 @@ def plan_of(database: Database, statement: str, parameters: Any, *, without_btre
         return "\n".join(str(row[0]) for row in rows)
 
 
+@pytest.mark.one_path
 @pytest.mark.parametrize(
     ("q", "indexed"), [("bakk", "search_text ~~ '%bakk%'"), ("kk", "~~ '%kkkkkk%'"), ("j", "~~ '%jjj%'")]
 )
@@ -78,6 +79,7 @@ def test_a_rare_term_is_read_from_the_firms_trigram_index(
         assert indexed in index_condition, plan
 
 
+@pytest.mark.one_path
 def test_a_frequent_term_is_read_from_the_firms_name_index(database: Database, demo_firm: Searcher) -> None:
     with statements(database) as seen:
         demo_firm.page(q="e")
@@ -90,6 +92,7 @@ def test_a_frequent_term_is_read_from_the_firms_name_index(database: Database, d
         assert "ix_clients_firm_name_search" in plan or "Seq Scan on clients" in plan
 
 
+@pytest.mark.one_path
 def test_no_statement_is_prepared_on_the_server(database: Database, demo_firm: Searcher) -> None:
     """A generic plan for `search_text LIKE $1` cannot use the trigram index: every search is planned anew."""
     for q in ("bakk", "bakk", "bakk", "bakk", "bakk", "bakk", "e", "bk"):

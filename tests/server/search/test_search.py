@@ -135,6 +135,7 @@ def test_missing_email_lists_only_clients_without_one(small_firm: Searcher) -> N
     assert len(small_firm.page(missing_email="false")["items"]) == 5
 
 
+@pytest.mark.one_path
 def test_a_row_carries_the_table_columns_and_its_unsigned_mandates(
     database: Database, http: TestClient, firm: FirmAccess
 ) -> None:
@@ -169,6 +170,7 @@ def test_other_firms_rows_never_appear(database: Database, http: TestClient, fir
     assert searcher(http, other).page(q="open")["items"] == []
 
 
+@pytest.mark.one_path
 def test_without_a_token_the_list_is_401(http: TestClient) -> None:
     assert http.get("/api/v1/clients").status_code == 401
 
@@ -188,6 +190,7 @@ def test_pages_visit_every_row_once_in_name_order(demo_firm: Searcher, database:
     assert len(expected) == 300
 
 
+@pytest.mark.one_path
 def test_every_page_repeats_the_first_pages_total(demo_firm: Searcher) -> None:
     first = demo_firm.page(limit=100)
     second = demo_firm.page(limit=100, cursor=first["next_cursor"])
@@ -248,6 +251,7 @@ def _rename(client: Client, name: str) -> None:
     )
 
 
+@pytest.mark.one_path
 @pytest.mark.parametrize("limit", [0, -1, 201, 10_000])
 def test_a_limit_outside_1_to_200_is_422_naming_limit(small_firm: Searcher, limit: int) -> None:
     answer = small_firm.get(limit=limit)
@@ -255,11 +259,13 @@ def test_a_limit_outside_1_to_200_is_422_naming_limit(small_firm: Searcher, limi
     assert "limit" in answer.json()["error"]["fields"]
 
 
+@pytest.mark.one_path
 def test_limits_1_and_200_are_served(small_firm: Searcher) -> None:
     assert len(small_firm.page(limit=1)["items"]) == 1
     assert len(small_firm.page(limit=200)["items"]) == 5
 
 
+@pytest.mark.one_path
 @pytest.mark.parametrize("cursor", ["not a cursor", "e30", "WzEsMiwzXQ", "W10", "!!!", "WyJhIiwxLC0xLGZhbHNlXQ"])
 def test_a_bad_cursor_is_422_naming_cursor(small_firm: Searcher, cursor: str) -> None:
     answer = small_firm.get(cursor=cursor)
@@ -269,6 +275,7 @@ def test_a_bad_cursor_is_422_naming_cursor(small_firm: Searcher, cursor: str) ->
     assert list(body["fields"]) == ["cursor"]
 
 
+@pytest.mark.one_path
 def test_a_too_long_query_is_422_naming_q(small_firm: Searcher) -> None:
     answer = small_firm.get(q="x" * 201)
     assert answer.status_code == 422
