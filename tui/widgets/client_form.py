@@ -141,6 +141,17 @@ class ClientForm(Vertical, can_focus=False):
         static.update(Content("\n").join(notes))
         static.display = bool(notes)
 
+    async def reset(self, client: Client) -> None:
+        """Start over from `client` as stored: its values, its locks, no message and no open choice."""
+        self.base = client
+        for field in self.fields:
+            await field.clear_conflict()
+            lock = client.locks.get(field.field_name)
+            field.set_lock(None if lock is None else lock.message)
+            if field.value != shown_value(client, field.field_name):
+                field.set_value(shown_value(client, field.field_name))
+        self.clear_results()
+
     async def rebase(self, current: Client) -> list[str]:
         """Take `current` (saved meanwhile) as the stored record, keeping what was typed here.
 

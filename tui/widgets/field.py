@@ -11,9 +11,10 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Static
 
 from tui.safe_text import clean
+from tui.widgets.choice import Choice
 from tui.widgets.conflict_choice import ConflictChoice
 
 ERROR_STYLE = "bold $text-error"
@@ -76,15 +77,7 @@ class Field(Widget, can_focus=False):
         with Horizontal(classes="field-row"):
             yield Label(Content(self.label), classes="field-label")
             if self._choices is not None:
-                options = [(Content(clean(text)), value) for text, value in self._choices]
-                yield Select(
-                    options,
-                    value=self._initial,
-                    allow_blank=False,
-                    compact=True,
-                    disabled=self._lock is not None,
-                    classes="field-input",
-                )
+                yield Choice(self._choices, self._initial, disabled=self._lock is not None, classes="field-input")
             else:
                 yield Input(
                     self._initial,
@@ -107,19 +100,20 @@ class Field(Widget, can_focus=False):
     def value(self) -> str:
         """The value in the input now."""
         if self._choices is not None:
-            selected = self.query_one(Select).value
-            return selected if isinstance(selected, str) else self._initial
+            return self.query_one(Choice).value
         return self.query_one(Input).value
 
     def set_value(self, value: str) -> None:
         """Put `value` in the input as if the user had typed it (a `Changed` follows)."""
         if self._choices is not None:
-            self.query_one(Select).value = value
+            self.query_one(Choice).value = value
         else:
             self.query_one(Input).value = value
 
     def set_lock(self, lock: str | None) -> None:
         """Lock the input with the reason given, or unlock it with None."""
+        if lock == self._lock:
+            return
         self._lock = lock
         self.query_one(".field-input").disabled = lock is not None
         for choice in self.query(ConflictChoice):
@@ -128,7 +122,10 @@ class Field(Widget, can_focus=False):
 
     def show(self, *, errors: Sequence[str] = (), warnings: Sequence[Content] = ()) -> None:
         """Replace the messages under the input: errors first, then warnings."""
-        self._errors = [clean(e) for e in errors]
+        cleaned = [clean(e) for e in errors]
+        if cleaned == self._errors and list(warnings) == self._warnings:
+            return  # restyling a dozen fields on every answer is what makes typing feel slow
+        self._errors = cleaned
         self._warnings = list(warnings)
         self._render_messages()
 
@@ -150,8 +147,9 @@ class Field(Widget, can_focus=False):
         self.add_class("-conflict")
 
     async def clear_conflict(self) -> None:
-        self.remove_class("-conflict")
-        await self.query(ConflictChoice).remove()
+        if self.has_class("-conflict"):
+            self.remove_class("-conflict")
+            await self.query(ConflictChoice).remove()
 
     @property
     def conflict(self) -> ConflictChoice | None:
@@ -183,11 +181,10 @@ class Field(Widget, can_focus=False):
         event.stop()
         self.post_message(self.Changed(self, event.value))
 
-    @on(Select.Changed)
-    def _picked(self, event: Select.Changed) -> None:
+    @on(Choice.Changed)
+    def _picked(self, event: Choice.Changed) -> None:
         event.stop()
-        if isinstance(event.value, str):
-            self.post_message(self.Changed(self, event.value))
+        self.post_message(self.Changed(self, event.value))
 
     @on(ConflictChoice.Chosen)
     def _chosen(self, event: ConflictChoice.Chosen) -> None:

@@ -471,3 +471,23 @@ async def test_checks_wait_for_quiet_typing_and_the_newest_keystroke_wins(
         checks = [r for r in transport.requests if r.url.path.endswith("/check")]
         assert len(checks) == 1, "the older keystrokes' checks were cancelled"
         assert b"ACME-01-NEW" in checks[0].content
+
+
+async def test_the_language_is_picked_with_the_arrows_and_warned_about(
+    open_app: OpenApp, wait_until: WaitUntil, story: Story, api: ApiClient
+) -> None:
+    app = open_app(lambda: ClientScreen(story.client_id, edit=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: editing(app), "the form")
+        screen = app.screen
+        assert isinstance(screen, ClientScreen)
+        assert screen.form is not None
+        language = screen.form.field("language")
+        language.focus_input()
+        await pilot.press("right")
+        await wait_until(pilot, lambda: "German instead of Dutch" in language.messages, "the language warning")
+        await pilot.press("left", "left")
+        await wait_until(pilot, lambda: "French instead of Dutch" in language.messages, "the newest pick's warning")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not screen.editing, "the save")
+    assert (await api.get_client(story.client_id)).language == "fr"
