@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from server.auth import Principal, principal_for
 from server.config import Settings
@@ -28,16 +29,20 @@ def get_language(accept_language: Annotated[str | None, Header()] = None) -> str
     return pick_language(accept_language)
 
 
+BEARER = HTTPBearer(auto_error=False, description="A token from `codadesk-server token create`")
+"""Declares the bearer scheme in the OpenAPI document; `get_principal` answers the 401 in SPEC §6's shape."""
+
+
 def get_principal(
     database: Annotated[Database, Depends(get_database)],
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> Principal:
     """The caller of a bearer token; 401 without a valid one."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = credentials.credentials.strip() if credentials is not None else ""
+    if not token:
         raise Unauthorized("A valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     with database.read() as session:
-        principal = principal_for(session, token.strip())
+        principal = principal_for(session, token)
     if principal is None:
         raise Unauthorized("The token is not valid", headers={"WWW-Authenticate": "Bearer"})
     return principal

@@ -8,8 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
-from api_client.models import READ_ONLY_FIELDS
+from api_client.models import READ_ONLY_FIELDS, ErrorBody
 
 
 class DomainError(Exception):
@@ -104,6 +105,42 @@ class UpstreamFailed(DomainError):
     code = "upstream_error"
 
 
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The body is not JSON (`bad_request`)",
+    401: "No valid bearer token (`unauthorized`)",
+    404: "No such object in the caller's firm: a missing id and another firm's id answer alike (`not_found`)",
+    409: "Refused by the object's state: a duplicate, an unavailable action (`duplicate`, `action_unavailable`, ...)",
+    412: "The version in If-Match is no longer the stored one; `details.client` is the current client",
+    413: "The body is over the server's limit (1 MiB by default)",
+    422: "A field, parameter or header is not valid; `fields` names each one",
+    428: 'If-Match is missing or not `"<version>"`',
+    429: "Too many of this action; wait `Retry-After` seconds",
+    502: "A service behind the server (Twikey) failed",
+}
+"""What each error status means in this API, as the OpenAPI document says it."""
+
+_HEADER_NOTES: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    412: {"ETag": {"description": 'The current version, `"<version>"`', "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {
+            "description": "Seconds until the action may be tried again",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        }
+    },
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route for the errors it answers, each with SPEC §6's error body."""
+    return {
+        status: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status]}
+        | ({"headers": _HEADER_NOTES[status]} if status in _HEADER_NOTES else {})
+        for status in statuses
+    }
+
+
 def error_response(status_code: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(body, status_code=status_code, headers=headers)
 
@@ -111,6 +148,15 @@ def error_response(status_code: int, body: dict[str, Any], headers: dict[str, st
 def _field_of(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return parts[0] if parts else "body"
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path: Starlette's own 405 names only the first route's."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -135,10 +181,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(failed.status_code, failed.body())
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(exc.status_code, "http_error")
-        body = {"error": {"code": code, "message": str(exc.detail)}}
-        return error_response(exc.status_code, body, getattr(exc, "headers", None))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}
+        body = {"error": {"code": codes.get(exc.status_code, "http_error"), "message": str(exc.detail)}}
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+        return error_response(exc.status_code, body, headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:

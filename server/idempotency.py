@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from sqlalchemy import delete, select
@@ -36,6 +36,14 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
 KEY_LIFETIME = timedelta(hours=24)
 """After a day a key may be used again for a new action (and its record is pruned)."""
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Any 1-200 visible ASCII characters (spaces around are ignored): a repeat replays the first answer",
+    "schema": {"type": "string", "pattern": f"^ *[!-~]([ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])? *$"},
+}
+"""The header as the OpenAPI document of an acting POST declares it (it is read from the request)."""
 
 
 @dataclass(frozen=True)

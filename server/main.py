@@ -9,7 +9,7 @@ from server.clients.endpoints import router as clients_router
 from server.clients.list_endpoint import router as client_list_router
 from server.config import Settings
 from server.db import Database
-from server.errors import install_error_handlers
+from server.errors import error_responses, install_error_handlers
 from server.mandates.endpoints import router as mandates_router
 from server.me import router as me_router
 
@@ -24,6 +24,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.database = database or Database(settings.database_url)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Every route may answer these; a route declares its own other errors (`responses=` on the route).
+    shared_errors = error_responses(401, 413, 422)
     for router in (me_router, client_list_router, clients_router, mandates_router):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=shared_errors)
     return app

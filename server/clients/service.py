@@ -33,7 +33,8 @@ IF_MATCH = re.compile(r'\s*"(\d{1,18})"\s*')
 """`If-Match: "<version>"`, the form of the ETag the server sends; anything else is answered 428."""
 
 UNIQUE_FIELDS = ("client_code", "enterprise_number")
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1
+"""The largest id the `clients.id` column (INTEGER) holds; PostgreSQL refuses a larger one with an error."""
 
 
 def parse_if_match(value: str | None) -> int | None:

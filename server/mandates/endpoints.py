@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from api_client import models as wire
 from server.clock import Clock, utcnow
 from server.deps import DatabaseDep, LanguageDep, PrincipalDep, SettingsDep
-from server.idempotency import IdempotencyKeyDep
+from server.errors import error_responses
+from server.idempotency import IDEMPOTENCY_KEY_PARAMETER, IdempotencyKeyDep
 from server.mandates.service import MandateService
 from server.mandates.twikey import TwikeyClient
 
@@ -60,15 +61,17 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
+ARCHIVE_SCHEMA = wire.ArchiveRequest.model_json_schema()
+ARCHIVE_SCHEMA["properties"]["confirm"] = {"const": True, "title": "Confirm", "description": "Must be true"}
+ACTING = {"parameters": [IDEMPOTENCY_KEY_PARAMETER]}
+"""What the OpenAPI document says of the acting POSTs' `Idempotency-Key` (read from the request by its dependency)."""
 ARCHIVE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": wire.ArchiveRequest.model_json_schema()}},
-    }
+    **ACTING,
+    "requestBody": {"required": True, "content": {"application/json": {"schema": ARCHIVE_SCHEMA}}},
 }
 
 
-@router.get("/{mandate_id}", response_model=wire.Mandate)
+@router.get("/{mandate_id}", response_model=wire.Mandate, responses=error_responses(404))
 def read_mandate(mandate_id: int, service: ServiceDep) -> wire.Mandate:
     return service.get(mandate_id)
 
@@ -76,7 +79,10 @@ def read_mandate(mandate_id: int, service: ServiceDep) -> wire.Mandate:
 @router.get(
     "/{mandate_id}/document",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "The mandate document to sign"}},
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The mandate document to sign"},
+        **error_responses(404, 409),
+    },
 )
 def mandate_document(mandate_id: int, service: ServiceDep) -> Response:
     """The PDF built from the client's current data, named `mandate-<id>-v<version>.pdf`."""
@@ -88,7 +94,12 @@ def mandate_document(mandate_id: int, service: ServiceDep) -> Response:
     )
 
 
-@router.post("/{mandate_id}/archive", response_model=wire.MandateResult, openapi_extra=ARCHIVE_BODY)
+@router.post(
+    "/{mandate_id}/archive",
+    response_model=wire.MandateResult,
+    responses=error_responses(404, 409),
+    openapi_extra=ARCHIVE_BODY,
+)
 def archive_mandate(
     mandate_id: int,
     service: ServiceDep,
@@ -99,13 +110,24 @@ def archive_mandate(
     return service.archive(mandate_id, key, body).response()
 
 
-@router.post("/{mandate_id}/resend", status_code=202, response_model=wire.ResendResult)
+@router.post(
+    "/{mandate_id}/resend",
+    status_code=202,
+    response_model=wire.ResendResult,
+    responses=error_responses(404, 409, 429),
+    openapi_extra=ACTING,
+)
 def resend_mandate(mandate_id: int, service: ServiceDep, key: IdempotencyKeyDep) -> Response:
     """E-mail the current document to the client; 429 with `Retry-After` past the hourly limit."""
     return service.resend(mandate_id, key).response()
 
 
-@router.post("/{mandate_id}/sign-twikey", response_model=wire.SignTwikeyResult)
+@router.post(
+    "/{mandate_id}/sign-twikey",
+    response_model=wire.SignTwikeyResult,
+    responses=error_responses(404, 409, 502),
+    openapi_extra=ACTING,
+)
 def sign_twikey(mandate_id: int, service: ServiceDep, key: IdempotencyKeyDep) -> Response:
     """The Twikey signing link for the mandate's current document version."""
     return service.sign_twikey(mandate_id, key).response()

@@ -1,0 +1,88 @@
+"""Fixtures of the hardening tests: a firm with rows of every kind, and the real server on a loopback port."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from server.db import Database
+from tests.factories import FirmAccess, create_client, create_firm, create_mandate
+
+BANKS = ("GEBABEBB", "GKCCBEBB", "KREDBEBB", "CTBKBEBX")
+"""BNP Paribas Fortis (Twikey, paper), Belfius (Twikey only), KBC (bank app, paper), Beobank (paper only)."""
+STATUSES = ("in_preparation", "available_online", "sent_to_client", "problem", "signed", "active", "archived")
+
+_numbers = itertools.count(5_100_000)
+
+
+def enterprise_number() -> str:
+    """A fresh valid Belgian enterprise number (the mandate tests count from 3,000,000; these from 5,100,000)."""
+    first = next(_numbers)
+    return f"{first:08d}{97 - first % 97:02d}"
+
+
+@dataclass(frozen=True)
+class SeededFirm:
+    """A firm with its token, clients (with and without e-mail or enterprise number) and their mandates."""
+
+    access: FirmAccess
+    client_ids: tuple[int, ...]
+    mandate_ids: tuple[int, ...]
+
+
+def seed_firm(database: Database, *, mode: str = "service", clients: int = 8, name: str | None = None) -> SeededFirm:
+    """A fresh firm whose clients cover the cases the API treats apart, each with two mandates."""
+    access = create_firm(database, mode=mode, name=name)
+    client_ids: list[int] = []
+    mandate_ids: list[int] = []
+    for index in range(clients):
+        client_id = create_client(
+            database,
+            access,
+            company_name=f"Client {index} of firm {access.firm_id}",
+            email=None if index % 4 == 3 else f"compta{index}@firm{access.firm_id}.example",
+            enterprise_number=None if index % 5 == 4 else enterprise_number(),
+            language=("fr", "nl", "de", "en")[index % 4],
+        )
+        client_ids.append(client_id)
+        for offset in range(2):
+            status = STATUSES[(2 * index + offset) % len(STATUSES)]
+            bic = BANKS[(index + offset) % len(BANKS)]
+            mandate_ids.append(create_mandate(database, access, client_id, status=status, bic=bic))
+    return SeededFirm(access, tuple(client_ids), tuple(mandate_ids))
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """The app served by uvicorn on 127.0.0.1: real sockets, real HTTP/1.1, the real thread pool."""
+
+    url: str
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[LiveServer]:
+    """Serve `app` on a free loopback port for the test; stopped (and its thread joined) afterwards."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(500):  # up to 5 s in 10 ms steps; it is up in a few
+        if server.started:
+            break
+        time.sleep(0.01)
+    assert server.started, "uvicorn did not start"
+    yield LiveServer(f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
