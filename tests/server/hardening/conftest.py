@@ -74,7 +74,9 @@ def live_server(app: FastAPI) -> Iterator[LiveServer]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    # log_config=None: uvicorn leaves logging as the test set it, so its error log reaches `caplog`.
+    config = uvicorn.Config(app, log_config=None, lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     for _ in range(500):  # up to 5 s in 10 ms steps; it is up in a few
