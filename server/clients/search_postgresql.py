@@ -1,10 +1,10 @@
-"""The search's SQL on PostgreSQL: the firm's name-ordered covering index, and two GIN indexes per firm.
+"""The search's SQL on PostgreSQL: the firm's name-ordered covering index, and one GIN index per firm.
 
-`ix_clients_firm_text` is one GIN index on `firm_id` (btree_gin), on `search_text` (pg_trgm) for terms of
-3 characters and more, and on `regexp_replace(search_text, '(.)', '\\1\\1\\1', 'g')`: every character
-written three times, so that a 1- or 2-character term becomes a 3- or 6-character one with trigrams
-(`xy` → `xxxyyy`). Names sort in byte order (`COLLATE "C"`), the order SQLite uses, so
-that a cursor means the same on both and no locale slows the comparisons.
+`ix_clients_firm_text` (migrations 0002, 0003) is a GIN index on `firm_id` (btree_gin), on `search_text`
+(pg_trgm) for terms of 3 characters and more, and on `codadesk_short_grams(search_text)`, the text's
+characters and pairs of characters, for shorter terms: `@>` answers those exactly, so PostgreSQL checks
+no candidate row again. Names sort in byte order (`COLLATE "C"`), the order SQLite uses, so that a cursor
+means the same on both and no locale slows the comparisons.
 
 Plans: psycopg's server-side prepared statements are off and `plan_cache_mode=force_custom_plan` (see
 `server.db`), so each statement is planned with its own values; a generic plan cannot use the trigram
@@ -21,13 +21,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
-from server.clients.search_terms import Key, SearchQuery
+from api_client.models import UNSIGNED_STATUSES
+from server.clients.search_terms import SUMMARY_COLUMNS, Key, SearchQuery
 
 NAME = 'name_key COLLATE "C"'
-TRIPLED = "regexp_replace({prefix}search_text, '(.)', '\\1\\1\\1', 'g')"
+COUNT_SCAN = 20_000
+"""Rows of the name index a frequent term's count reads before asking the GIN index."""
 
 
 def like_pattern(value: str) -> str:
@@ -61,8 +63,7 @@ def _term_filters(query: SearchQuery, params: dict[str, Any], *, indexed: bool) 
                 params[f"{name}_like"] = like_pattern(alternative)
                 exact = f"search_text LIKE :{name}_like AND {exact}"
             elif indexed:
-                params[f"{name}_like"] = like_pattern("".join(ch * 3 for ch in alternative))
-                exact = f"{TRIPLED.format(prefix='')} LIKE :{name}_like AND {exact}"
+                exact = f"codadesk_short_grams(search_text) @> ARRAY[CAST(:{name} AS text)]"
             options.append(f"({exact})")
         clauses.append("(" + " OR ".join(options) + ")")
     return " AND ".join(clauses) or "true"
@@ -83,50 +84,90 @@ def _bitmap_scans_only(session: Session) -> Iterator[None]:
             session.execute(text(f"SET LOCAL {setting} = on"))
 
 
+def _with_summaries(keys: str, params: dict[str, Any], extra: str = "") -> str:
+    """The page's rows for the keys that `keys` selects (columns `name_key, id`), with their unsigned
+    mandates, in name order: one statement, one primary-key lookup and one index probe per row."""
+    params["unsigned"] = sorted(UNSIGNED_STATUSES)
+    return (
+        f"SELECT {SUMMARY_COLUMNS}, (SELECT count(*) FROM mandates AS m WHERE m.client_id = c.id "
+        f"AND m.status = ANY(:unsigned)) AS unsigned{extra} "
+        f"FROM ({keys}) AS k JOIN clients AS c ON c.id = k.id ORDER BY c.{NAME}, c.id"
+    )
+
+
 class PostgresqlSearch:
     """`server.clients.search.SearchPlan` for PostgreSQL."""
 
-    def plain(self, session: Session, query: SearchQuery, after: Key | None, n: int, offset: int) -> list[Key]:
+    def plain(self, session: Session, query: SearchQuery, after: Key | None, n: int, offset: int) -> list[Row[Any]]:
         params: dict[str, Any] = {"n": n, "offset": offset}
         scope = _scope(query, after, params)
-        sql = f"SELECT name_key, id FROM clients WHERE {scope} ORDER BY {NAME}, id LIMIT :n OFFSET :offset"
-        return [(row[0], row[1]) for row in session.execute(text(sql), params)]
+        keys = f"SELECT name_key, id FROM clients WHERE {scope} ORDER BY {NAME}, id LIMIT :n OFFSET :offset"
+        return list(session.execute(text(_with_summaries(keys, params)), params))
 
     def window(
         self, session: Session, query: SearchQuery, after: Key | None, rows: int | None, n: int, offset: int
-    ) -> tuple[list[Key], bool]:
+    ) -> tuple[list[Row[Any]], bool]:
         params: dict[str, Any] = {"n": n, "offset": offset, "window": rows}
         scope = _scope(query, after, params)
-        sql = (
+        keys = (
             "SELECT name_key, id FROM ("
             f"SELECT name_key, id, search_text FROM clients WHERE {scope} ORDER BY {NAME}, id LIMIT :window"
             f") AS w WHERE {_term_filters(query, params, indexed=False)} ORDER BY {NAME}, id LIMIT :n OFFSET :offset"
         )
-        keys = [(row[0], row[1]) for row in session.execute(text(sql), params)]
-        if len(keys) >= n or rows is None:
-            return keys, rows is None
+        found = list(session.execute(text(_with_summaries(keys, params)), params))
+        if len(found) >= n or rows is None:
+            return found, rows is None
         beyond = session.execute(
             text(f"SELECT 1 FROM clients WHERE {scope} ORDER BY {NAME}, id LIMIT 1 OFFSET :window"), params
         ).first()
-        return keys, beyond is None
+        return found, beyond is None
 
     def indexed(
         self, session: Session, query: SearchQuery, after: Key | None, n: int, offset: int
-    ) -> tuple[list[Key], int | None] | None:
+    ) -> tuple[list[Row[Any]], int | None] | None:
         params: dict[str, Any] = {"n": n, "offset": offset}
-        sql = (
-            f"SELECT name_key, id, count(*) OVER () FROM clients WHERE {_scope(query, after, params)} "
+        keys = (
+            f"SELECT name_key, id, count(*) OVER () AS matching FROM clients WHERE {_scope(query, after, params)} "
             f"AND {_term_filters(query, params, indexed=True)} ORDER BY {NAME}, id LIMIT :n OFFSET :offset"
         )
         with _bitmap_scans_only(session):
-            rows = session.execute(text(sql), params).all()
-        return [(row[0], row[1]) for row in rows], (rows[0][2] if rows else None)
+            found = list(session.execute(text(_with_summaries(keys, params, ", k.matching")), params))
+        return found, (found[0].matching if found else None)
 
     def count(self, session: Session, query: SearchQuery, cap: int) -> int:
-        """Matches of the whole firm, counted up to `cap + 1` (the planner picks the index)."""
+        """Matches of the whole firm, counted up to `cap + 1`.
+
+        A term that fills a page in the name-ordered scan is frequent: a bounded stretch of that scan
+        usually holds `cap` matches already. Only a term rarer than that is counted on the GIN index, whose
+        bitmap would cost every match of a frequent term.
+        """
+        if query.terms:
+            counted, complete = self._scan_count(session, query, cap, COUNT_SCAN)
+            if counted > cap or complete:
+                return counted
         params: dict[str, Any] = {"cap": cap + 1}
         sql = (
             f"SELECT count(*) FROM (SELECT 1 FROM clients WHERE {_scope(query, None, params)} "
-            f"AND {_term_filters(query, params, indexed=bool(query.terms))} LIMIT :cap) AS capped"
+            f"AND {_term_filters(query, params, indexed=True)} LIMIT :cap) AS capped"
         )
-        return int(session.execute(text(sql), params).scalar_one())
+        if not query.terms:
+            return int(session.execute(text(sql), params).scalar_one())
+        with _bitmap_scans_only(session):
+            return int(session.execute(text(sql), params).scalar_one())
+
+    def _scan_count(self, session: Session, query: SearchQuery, cap: int, rows: int) -> tuple[int, bool]:
+        """Matches among the firm's first `rows` names, up to `cap + 1`; and whether those were all."""
+        params: dict[str, Any] = {"cap": cap + 1, "rows": rows}
+        scope = _scope(query, None, params)
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM ("
+            f"SELECT search_text FROM clients WHERE {scope} ORDER BY {NAME}, id LIMIT :rows"
+            f") AS w WHERE {_term_filters(query, params, indexed=False)} LIMIT :cap) AS capped"
+        )
+        counted = int(session.execute(text(sql), params).scalar_one())
+        if counted > cap:
+            return counted, False
+        beyond = session.execute(
+            text(f"SELECT 1 FROM clients WHERE {scope} ORDER BY {NAME}, id LIMIT 1 OFFSET :rows"), params
+        ).first()
+        return counted, beyond is None

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
-from server.clients.search_terms import Key, SearchQuery
+from api_client.models import UNSIGNED_STATUSES
+from server.clients.search_terms import SUMMARY_COLUMNS, Key, SearchQuery
 
 FIRM_SHIFT = 2**32
 MISSING_EMAIL_PHRASE = '"\x1d\x1d\x1d"'
@@ -61,31 +62,45 @@ def _term_filters(query: SearchQuery, params: dict[str, Any], prefix: str = "") 
     return " AND ".join(clauses) or "1"
 
 
+def _with_summaries(keys: str, params: dict[str, Any], extra: str = "") -> str:
+    """The page's rows for the keys that `keys` selects (columns `name_key, id`), with their unsigned
+    mandates, in name order: one statement, one primary-key lookup and one index probe per row."""
+    statuses = []
+    for number, status in enumerate(sorted(UNSIGNED_STATUSES)):
+        params[f"unsigned_{number}"] = status
+        statuses.append(f":unsigned_{number}")
+    return (
+        f"SELECT {SUMMARY_COLUMNS}, (SELECT count(*) FROM mandates AS m INDEXED BY ix_mandates_client_status "
+        f"WHERE m.client_id = c.id AND m.status IN ({', '.join(statuses)})) AS unsigned{extra} "
+        f"FROM ({keys}) AS k CROSS JOIN clients AS c ON c.id = k.id ORDER BY c.name_key, c.id"
+    )
+
+
 class SqliteSearch:
     """`server.clients.search.SearchPlan` for SQLite."""
 
-    def plain(self, session: Session, query: SearchQuery, after: Key | None, n: int, offset: int) -> list[Key]:
+    def plain(self, session: Session, query: SearchQuery, after: Key | None, n: int, offset: int) -> list[Row[Any]]:
         params: dict[str, Any] = {"n": n, "offset": offset}
-        sql = (
+        keys = (
             f"SELECT name_key, id FROM clients INDEXED BY {_index(query)} "
             f"WHERE {_scope(query, after, params)} ORDER BY name_key, id LIMIT :n OFFSET :offset"
         )
-        return [(row[0], row[1]) for row in session.execute(text(sql), params)]
+        return list(session.execute(text(_with_summaries(keys, params)), params))
 
     def window(
         self, session: Session, query: SearchQuery, after: Key | None, rows: int | None, n: int, offset: int
-    ) -> tuple[list[Key], bool]:
+    ) -> tuple[list[Row[Any]], bool]:
         params: dict[str, Any] = {"n": n, "offset": offset, "window": -1 if rows is None else rows}
         scope = _scope(query, after, params)
-        sql = (
+        keys = (
             "SELECT name_key, id FROM ("
             f"SELECT name_key, id, search_text FROM clients INDEXED BY {_index(query)} "
             f"WHERE {scope} ORDER BY name_key, id LIMIT :window"
             f") WHERE {_term_filters(query, params)} LIMIT :n OFFSET :offset"
         )
-        keys = [(row[0], row[1]) for row in session.execute(text(sql), params)]
-        if len(keys) >= n or rows is None:
-            return keys, rows is None
+        found = list(session.execute(text(_with_summaries(keys, params)), params))
+        if len(found) >= n or rows is None:
+            return found, rows is None
         beyond = session.execute(
             text(
                 f"SELECT 1 FROM clients INDEXED BY {_index(query)} WHERE {scope} "
@@ -93,11 +108,11 @@ class SqliteSearch:
             ),
             params,
         ).first()
-        return keys, beyond is None
+        return found, beyond is None
 
     def indexed(
         self, session: Session, query: SearchQuery, after: Key | None, n: int, offset: int
-    ) -> tuple[list[Key], int | None] | None:
+    ) -> tuple[list[Row[Any]], int | None] | None:
         match = self._match(session, query)
         if match is None:
             return None
@@ -111,15 +126,15 @@ class SqliteSearch:
             "offset": offset,
         }
         scope = _scope(query, after, params, "c.")
-        sql = (
-            "SELECT c.name_key, c.id, count(*) OVER () FROM clients_trigrams AS t "
-            "JOIN clients AS c ON c.id = t.rowid - :lo "
+        keys = (
+            "SELECT c.name_key AS name_key, c.id AS id, count(*) OVER () AS matching FROM clients_trigrams AS t "
+            "CROSS JOIN clients AS c ON c.id = t.rowid - :lo "
             "WHERE t.clients_trigrams MATCH :match AND t.rowid BETWEEN :lo AND :hi "
             f"AND {scope} AND {_term_filters(query, params, 'c.')} "
             "ORDER BY c.name_key, c.id LIMIT :n OFFSET :offset"
         )
-        rows = session.execute(text(sql), params).all()
-        return [(row[0], row[1]) for row in rows], (rows[0][2] if rows else None)
+        found = list(session.execute(text(_with_summaries(keys, params, ", k.matching")), params))
+        return found, (found[0].matching if found else None)
 
     def count(self, session: Session, query: SearchQuery, cap: int) -> int:
         """Matches of the whole firm, counted up to `cap + 1`."""

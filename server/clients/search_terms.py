@@ -11,6 +11,11 @@ from server.errors import ValidationFailed
 Key = tuple[str, int]
 """A row's place in the client table: `(name_key, id)`."""
 
+SUMMARY_COLUMNS = (
+    "c.name_key, c.id, c.version, c.client_code, c.company_name, c.enterprise_number, c.email, c.language, c.city"
+)
+"""What a page row carries (`c` is the clients table), before its count of unsigned mandates."""
+
 MAX_TERMS = 8
 """More words than this are refused: each word is one more filter on every candidate row."""
 
