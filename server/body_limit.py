@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised from `receive` once a streamed body passes the limit.
+
+    An HTTPException, because FastAPI turns any other error met while reading a body into 400 and passes
+    an HTTPException on (to the app's handler, which answers 413 in SPEC §6's shape).
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"The body is over {max_bytes} bytes")
 
 
 class BodyLimitMiddleware:
@@ -20,10 +28,19 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
             return
+        if declared is None and b"transfer-encoding" in headers:
+            # A body of unknown length is read (up to the limit) before any route runs: a route that never
+            # reads its body (resend) must not act on a request that is over the limit either.
+            buffered = await self._read_up_to_limit(receive)
+            if buffered is None:
+                await self._refuse(send)
+                return
+            receive = _replay(buffered, receive)
         seen = 0
         started = False
 
@@ -33,7 +50,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -47,6 +64,21 @@ class BodyLimitMiddleware:
         except _TooLarge:
             if not started:
                 await self._refuse(send)
+
+    async def _read_up_to_limit(self, receive: Receive) -> list[Message] | None:
+        """The request's body messages, or None as soon as they pass the limit."""
+        messages: list[Message] = []
+        seen = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                return None
+            if not message.get("more_body", False):
+                return messages
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(
@@ -63,3 +95,13 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A `receive` that gives the buffered messages first, then whatever comes next (a disconnect)."""
+    pending = iter(messages)
+
+    async def replayed() -> Message:
+        return next(pending, None) or await receive()
+
+    return replayed

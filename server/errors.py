@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -153,10 +154,19 @@ def _field_of(loc: tuple[Any, ...]) -> str:
 def _allowed_methods(request: Request) -> list[str]:
     """Every method some route takes at this path: Starlette's own 405 names only the first route's."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] is not Match.NONE:
+    for route in _every_route(request.app.routes):
+        if route.matches(request.scope)[0] is not Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return sorted(methods)
+
+
+def _every_route(routes: Sequence[BaseRoute]) -> Iterable[Any]:
+    """The app's routes with the included routers' routes among them (FastAPI 0.137 stopped copying those)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # an older FastAPI: `app.routes` lists every route
+        return routes
+    return iter_route_contexts(routes)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -182,7 +192,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}
+        codes = {
+            400: "bad_request",
+            401: "unauthorized",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+        }
         body = {"error": {"code": codes.get(exc.status_code, "http_error"), "message": str(exc.detail)}}
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
