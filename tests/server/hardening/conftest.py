@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -67,24 +68,33 @@ class LiveServer:
     url: str
 
 
-@pytest.fixture
-def live_server(app: FastAPI) -> Iterator[LiveServer]:
-    """Serve `app` on a free loopback port for the test; stopped (and its thread joined) afterwards."""
+@contextmanager
+def serve(app: FastAPI, *, access_log: bool = False) -> Iterator[LiveServer]:
+    """Serve `app` with uvicorn on a free loopback port; stopped (and its thread joined) on leaving."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    # log_config=None: uvicorn leaves logging as the test set it, so its error log reaches `caplog`.
-    config = uvicorn.Config(app, log_config=None, lifespan="off", access_log=False)
+    # log_config=None: uvicorn leaves logging as the test set it, so its error and access logs reach `caplog`.
+    config = uvicorn.Config(app, log_config=None, lifespan="off", access_log=access_log)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    for _ in range(500):  # up to 5 s in 10 ms steps; it is up in a few
-        if server.started:
-            break
-        time.sleep(0.01)
-    assert server.started, "uvicorn did not start"
-    yield LiveServer(f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    try:
+        for _ in range(500):  # up to 5 s in 10 ms steps; it is up in a few
+            if server.started:
+                break
+            time.sleep(0.01)
+        assert server.started, "uvicorn did not start"
+        yield LiveServer(f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[LiveServer]:
+    """The test's app served over real HTTP on 127.0.0.1."""
+    with serve(app) as server:
+        yield server
