@@ -156,9 +156,14 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.show(self.client_query)
 
     def replace_row(self, row: int, client: ClientSummary) -> None:
-        """Show a client's new state (after a save) in place."""
-        self.window.replace(row, client)
-        self._refresh_row(row)
+        """Show a client's new state (after a save) in place, if that client is still the one at `row`.
+
+        A save's answer can arrive after a new search replaced the rows: then it changes nothing on screen.
+        """
+        shown = self.window.row(row)
+        if shown is not None and shown.id == client.id:
+            self.window.replace(row, client)
+            self._refresh_row(row)
 
     def fetch_page(self, page: int) -> None:
         """Fetch `page` of the current results even if it is not on screen (to look for the next row)."""
