@@ -33,7 +33,7 @@ from tests.databases import migrated_database
 from tests.server.hardening.conftest import seed_firm
 
 EXAMPLES_PER_OPERATION = 100
-SCENARIOS = 100
+SCENARIOS = 50
 """Stateful scenarios, each a chain of up to `STEPS` calls along the links."""
 STEPS = 6
 SEED = 20260105
@@ -125,6 +125,8 @@ def test_every_operation_got_its_examples(api_schema: OpenApiSchema) -> None:
     labels = {result.ok().label for result in api_schema.get_all_operations() if isinstance(result, Ok)}
     assert labels, "the document lists operations"
     assert {label: fuzzed[label] for label in labels if fuzzed[label] < EXAMPLES_PER_OPERATION} == {}
+    fewest = min(fuzzed[label] for label in labels)
+    print(f"\nfuzz: {len(labels)} operations, {sum(fuzzed.values())} requests, at least {fewest} each")
 
 
 def test_chains_of_calls_hold_their_schema(api_schema: OpenApiSchema) -> None:
@@ -142,6 +144,8 @@ def test_chains_of_calls_hold_their_schema(api_schema: OpenApiSchema) -> None:
         )
     )
     assert answered[f"GET {CLIENT}", 2] > 0, "a chain reached a real client"
+    successes = sum(count for (_, kind), count in answered.items() if kind == 2)
+    print(f"\nstateful: {SCENARIOS} scenarios, {sum(answered.values())} calls, {successes} answered 2xx")
 
 
 def test_the_document_names_the_errors_each_route_answers(fuzz_app: FastAPI) -> None:
