@@ -70,8 +70,9 @@ class SearchPlan(Protocol):
         cheaply."""
         ...
 
-    def count(self, session: Session, query: SearchQuery, cap: int) -> int:
-        """The firm's matches, counted up to `cap + 1`."""
+    def count(self, session: Session, query: SearchQuery, cap: int, *, frequent: bool) -> int:
+        """The firm's matches, counted up to `cap + 1`; `frequent`: a short window of the name index held a
+        page of them, so a bounded scan of it probably holds `cap`."""
         ...
 
 
@@ -128,8 +129,9 @@ def find_rows(
     first_page = after is None
     if not query.terms:
         rows = plan.plain(session, query, after, n, offset)
-        return rows, plan.count(session, query, total_cap) if first_page else None
+        return rows, plan.count(session, query, total_cap, frequent=True) if first_page else None
     rows, complete = plan.window(session, query, after, WINDOW, n, offset)
+    frequent = len(rows) >= n
     if not complete and not offset and 0 < len(rows) < n and len(rows) * WIDEN >= n * 1.25:
         rows, complete = plan.window(session, query, after, WINDOW * WIDEN, n, offset)
     matching: int | None = None
@@ -143,7 +145,7 @@ def find_rows(
         return rows, None
     if matching is None and complete and len(rows) < n and (rows or not offset):
         matching = offset + len(rows)
-    return rows, matching if matching is not None else plan.count(session, query, total_cap)
+    return rows, matching if matching is not None else plan.count(session, query, total_cap, frequent=frequent)
 
 
 def search_clients(

@@ -134,14 +134,14 @@ class PostgresqlSearch:
             found = list(session.execute(text(_with_summaries(keys, params, ", k.matching")), params))
         return found, (found[0].matching if found else None)
 
-    def count(self, session: Session, query: SearchQuery, cap: int) -> int:
+    def count(self, session: Session, query: SearchQuery, cap: int, *, frequent: bool) -> int:
         """Matches of the whole firm, counted up to `cap + 1`.
 
         A term that fills a page in the name-ordered scan is frequent: a bounded stretch of that scan
         usually holds `cap` matches already. Only a term rarer than that is counted on the GIN index, whose
         bitmap would cost every match of a frequent term.
         """
-        if query.terms:
+        if query.terms and frequent:
             counted, complete = self._scan_count(session, query, cap, COUNT_SCAN)
             if counted > cap or complete:
                 return counted
