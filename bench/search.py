@@ -247,6 +247,11 @@ def measure(backend: str, size: Size, rounds: int) -> list[dict[str, Any]]:
         print(f"\n{backend}: firm of {firm_size:,} clients among {size.firms * size.clients_per_firm:,}", flush=True)
         header = f"{'query':52} {'SQL p50':>8} {'p95':>7} {'HTTP p50':>9} {'p95':>7} {'ratio':>6}"
         print(f"{header}  goals: HTTP p95 <= {GOAL_P95_MS:g} ms / ratio <= {GOAL_RATIO:g}x")
+        floor50, floor95 = percentiles(_http_samples(app, token, Case("me", {}), rounds, path="/api/v1/me"))
+        print(f"{'floor: GET /api/v1/me (token check, thread hops)':52} {'':8} {'':7} {floor50:9.2f} {floor95:7.2f}")
+        results.append(
+            {"query": "floor: GET /api/v1/me", "http_ms": {"p50": round(floor50, 3), "p95": round(floor95, 3)}}
+        )
         for case in cases(database, firm_id, terms, settings.search_total_cap):
             statements = statements_of(database, firm_id, case, settings.search_total_cap)
             raw = timed(_replayer(database, statements), rounds)
@@ -294,17 +299,17 @@ def _replayer(database: Database, statements: list[tuple[str, Any]]) -> Callable
     return replay
 
 
-def _http_samples(app: Any, token: str, case: Case, rounds: int) -> list[float]:
+def _http_samples(app: Any, token: str, case: Case, rounds: int, path: str = "/api/v1/clients") -> list[float]:
     async def run() -> list[float]:
         transport = httpx.ASGITransport(app=app)
         headers = {"Authorization": f"Bearer {token}"}
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             for _ in range(3):
-                (await client.get("/api/v1/clients", params=case.params, headers=headers)).raise_for_status()
+                (await client.get(path, params=case.params, headers=headers)).raise_for_status()
             samples = []
             for _ in range(rounds):
                 started = time.perf_counter()
-                answer = await client.get("/api/v1/clients", params=case.params, headers=headers)
+                answer = await client.get(path, params=case.params, headers=headers)
                 samples.append((time.perf_counter() - started) * 1000)
                 answer.raise_for_status()
             return samples

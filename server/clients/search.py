@@ -12,8 +12,8 @@ How a page is found, in a firm of 100,000 clients among 1,000,000 (figures: `pyt
    the search text in the index, testing each row. A term in more than about 1 row in 40 fills the page
    inside the window: a fraction of a millisecond, whatever the firm's size. When the window held some
    matches but not a page, a window `WIDEN` times longer, if it should hold a page.
-3. When the windows neither fill the page nor reach the firm's last row, the term is rare: its matches
-   come from the firm's trigram index (a rare or absent term costs its few matches), and are sorted.
+3. When the windows do not fill the page, the term is rare: its matches come from the firm's trigram
+   index (a rare or absent term costs its few matches), and are sorted.
    Terms shorter than 3 characters use the same index (see the backend modules for how).
 
 `total` is computed on the first page only and counts at most `total_cap` matches (`total_capped: true`
@@ -59,7 +59,7 @@ class SearchPlan(Protocol):
         self, session: Session, query: SearchQuery, after: Key | None, rows: int | None, n: int, offset: int
     ) -> tuple[list[Row[Any]], bool]:
         """`n` matches (after `offset` matches) among the `rows` keys after `after` (None: all), and
-        whether those rows reached the firm's last."""
+        whether they are all the matches there are (known only when `rows` is None)."""
         ...
 
     def indexed(
