@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import socket
 import threading
 import time
@@ -66,6 +67,25 @@ class LiveServer:
     """The app served by uvicorn on 127.0.0.1: real sockets, real HTTP/1.1, the real thread pool."""
 
     url: str
+
+
+SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "sqlalchemy", "fastapi", "starlette", "server")
+
+
+@pytest.fixture
+def server_logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
+    """`caplog` at DEBUG receiving every server-side log, whatever logging an earlier test configured.
+
+    `uvicorn.run` (`codadesk-server serve`, run in-process by the CLI tests) installs uvicorn's own logging
+    config, in which its loggers do not propagate; SQLAlchemy holds its loggers at WARNING.
+    """
+    caplog.set_level(logging.DEBUG)
+    for name in SERVER_LOGGERS:
+        logger = logging.getLogger(name)
+        monkeypatch.setattr(logger, "propagate", True)
+        monkeypatch.setattr(logger, "disabled", False)
+        caplog.set_level(logging.DEBUG, logger=name)
+    return caplog
 
 
 @contextmanager

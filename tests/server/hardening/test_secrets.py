@@ -9,7 +9,6 @@ searched for the tokens.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import httpx
@@ -55,7 +54,7 @@ def test_a_canary_token_appears_in_no_log_answer_or_row(
     app: FastAPI,
     database: Database,
     firm: FirmAccess,
-    caplog: pytest.LogCaptureFixture,
+    server_logs: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -63,8 +62,6 @@ def test_a_canary_token_appears_in_no_log_answer_or_row(
     unknown = new_token()
     client_id = create_client(database, firm, email="compta@acme.example")
     mandate_id = create_mandate(database, firm, client_id, status="sent_to_client")
-    caplog.set_level(logging.DEBUG)
-    caplog.set_level(logging.DEBUG, logger="sqlalchemy")  # SQLAlchemy holds its own at WARNING otherwise
     answers: list[httpx.Response] = []
 
     with serve(app, access_log=True) as server, httpx.Client(base_url=server.url, timeout=30) as http:
@@ -84,7 +81,7 @@ def test_a_canary_token_appears_in_no_log_answer_or_row(
     statuses = sorted({answer.status_code for answer in answers})
     assert statuses == [200, 202, 400, 401, 404, 405, 409, 412, 422, 428, 500], "every kind of answer was tried"
     assert crashed.json()["error"]["code"] == "internal_error"
-    logged = "\n".join(caplog.text.splitlines() + [record.getMessage() for record in caplog.records])
+    logged = "\n".join(server_logs.text.splitlines() + [record.getMessage() for record in server_logs.records])
     assert "Exception in ASGI application" in logged, "the crash was logged, traceback and all"
     assert "GET /api/v1/me" in logged, "the access log was on"
     assert "SELECT" in logged, "SQLAlchemy logged its statements"
@@ -98,7 +95,7 @@ def test_a_canary_token_appears_in_no_log_answer_or_row(
     with database.read() as session:
         stored = session.scalars(select(ApiToken.token_hash).where(ApiToken.user_id == firm.user_id)).one()
     assert stored == hash_token(canary), "the token is kept as its SHA-256 only"
-    print(f"\nsecrets: {len(answers)} answers, {len(caplog.records)} log records at DEBUG, 0 canaries")
+    print(f"\nsecrets: {len(answers)} answers, {len(server_logs.records)} log records at DEBUG, 0 canaries")
 
 
 def database_text(database: Database) -> str:
