@@ -1,9 +1,10 @@
 """The search's SQL on PostgreSQL: the firm's name-ordered covering index, and one GIN index per firm.
 
 `ix_clients_firm_text` (migrations 0002, 0003) is a GIN index on `firm_id` (btree_gin), on `search_text`
-(pg_trgm) for terms of 3 characters and more, and on `codadesk_short_grams(search_text)`, the text's
-characters and pairs of characters, for shorter terms: `@>` answers those exactly, so PostgreSQL checks
-no candidate row again. Names sort in byte order (`COLLATE "C"`), the order SQLite uses, so that a cursor
+(pg_trgm) for terms of 3 characters and more, and on `codadesk_pairs(search_text)`, the text's pairs of
+characters, for 2-character terms: `@>` answers those exactly, so PostgreSQL checks no candidate row
+again. A single character has no index: it is frequent enough for the name-ordered scan, or read by it to
+the end. Names sort in byte order (`COLLATE "C"`), the order SQLite uses, so that a cursor
 means the same on both and no locale slows the comparisons.
 
 Plans: psycopg's server-side prepared statements are off and `plan_cache_mode=force_custom_plan` (see
@@ -51,7 +52,8 @@ def _scope(query: SearchQuery, after: Key | None, params: dict[str, Any]) -> str
 
 
 def _term_filters(query: SearchQuery, params: dict[str, Any], *, indexed: bool) -> str:
-    """Every term as a filter; `indexed` adds the LIKE that the GIN indexes answer."""
+    """Every term as a filter; `indexed` adds what the GIN index answers: the trigrams of 3 characters and
+    more, the pair of a 2-character term. A single character has no index: `strpos` alone."""
     clauses = []
     for t, term in enumerate(query.terms):
         options = []
@@ -62,11 +64,16 @@ def _term_filters(query: SearchQuery, params: dict[str, Any], *, indexed: bool) 
             if indexed and len(alternative) >= 3:
                 params[f"{name}_like"] = like_pattern(alternative)
                 exact = f"search_text LIKE :{name}_like AND {exact}"
-            elif indexed:
-                exact = f"codadesk_short_grams(search_text) @> ARRAY[CAST(:{name} AS text)]"
+            elif indexed and len(alternative) == 2:
+                exact = f"codadesk_pairs(search_text) @> ARRAY[CAST(:{name} AS text)]"
             options.append(f"({exact})")
         clauses.append("(" + " OR ".join(options) + ")")
     return " AND ".join(clauses) or "true"
+
+
+def _indexable(query: SearchQuery) -> bool:
+    """Whether some term can drive the GIN index: all its forms have 2 characters or more."""
+    return any(all(len(a) >= 2 for a in term.alternatives) for term in query.terms)
 
 
 SCANS = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
@@ -124,6 +131,8 @@ class PostgresqlSearch:
     def indexed(
         self, session: Session, query: SearchQuery, after: Key | None, n: int, offset: int
     ) -> tuple[list[Row[Any]], int | None] | None:
+        if not _indexable(query):
+            return None
         params: dict[str, Any] = {"n": n, "offset": offset}
         keys = (
             f"SELECT name_key, id, count(*) OVER () AS matching FROM clients WHERE {_scope(query, after, params)} "
@@ -140,8 +149,8 @@ class PostgresqlSearch:
         usually holds `cap` matches already. Only a term rarer than that is counted on the GIN index, whose
         bitmap would cost every match of a frequent term.
         """
-        if query.terms and frequent:
-            counted, complete = self._scan_count(session, query, cap, COUNT_SCAN)
+        if query.terms and (frequent or not _indexable(query)):
+            counted, complete = self._scan_count(session, query, cap, COUNT_SCAN if _indexable(query) else None)
             if counted > cap or complete:
                 return counted
         params: dict[str, Any] = {"cap": cap + 1}
@@ -154,8 +163,9 @@ class PostgresqlSearch:
         with _bitmap_scans_only(session):
             return int(session.execute(text(sql), params).scalar_one())
 
-    def _scan_count(self, session: Session, query: SearchQuery, cap: int, rows: int) -> tuple[int, bool]:
-        """Matches among the firm's first `rows` names, up to `cap + 1`; and whether those were all."""
+    def _scan_count(self, session: Session, query: SearchQuery, cap: int, rows: int | None) -> tuple[int, bool]:
+        """Matches among the firm's first `rows` names (None: all), up to `cap + 1`; and whether those were
+        all the firm's."""
         params: dict[str, Any] = {"cap": cap + 1, "rows": rows}
         scope = _scope(query, None, params)
         sql = (
@@ -164,8 +174,8 @@ class PostgresqlSearch:
             f") AS w WHERE {_term_filters(query, params, indexed=False)} LIMIT :cap) AS capped"
         )
         counted = int(session.execute(text(sql), params).scalar_one())
-        if counted > cap:
-            return counted, False
+        if counted > cap or rows is None:
+            return counted, rows is None
         beyond = session.execute(
             text(f"SELECT 1 FROM clients WHERE {scope} ORDER BY {NAME}, id LIMIT 1 OFFSET :rows"), params
         ).first()
