@@ -15,6 +15,7 @@ from pathlib import Path
 from api_client import Client
 from tui import paths
 from tui.config import Config, ConfigError, load_config, resolve_token
+from tui.drafts import DraftStore
 from tui.embedded import EmbeddedStartError, open_embedded_client
 
 
@@ -31,7 +32,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="N",
         help="clients per demo firm, when the embedded demo is created (default: 2000)",
     )
-    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="where the embedded demo keeps its files")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="where the demo and unsaved edits are kept")
     parser.add_argument("--config", type=Path, metavar="FILE", help=f"settings file (default: {paths.config_file()})")
     parser.add_argument("--version", action="version", version=f"codadesk {_version()}")
     arguments = parser.parse_args(argv)
@@ -73,19 +74,20 @@ async def run(arguments: argparse.Namespace, config: Config) -> int:
     from tui.app import CodadeskApp
 
     mouse = config.mouse and not arguments.no_mouse
+    data_dir = arguments.data_dir or paths.data_dir()
+    drafts = DraftStore.in_data_dir(data_dir)
     api = server_client(arguments, config)
     if api is not None:
         async with api:
-            app = CodadeskApp(api, config=config)
+            app = CodadeskApp(api, config=config, drafts=drafts)
             await app.run_async(mouse=mouse)
             return app.return_code or 0
 
     async def open_demo() -> Client:
         # The app is on screen meanwhile: importing and opening the server takes a moment, seeding minutes.
-        data_dir = arguments.data_dir or paths.data_dir()
         return await open_embedded_client(data_dir=data_dir, demo_size=arguments.demo_size, language=config.language)
 
-    app = CodadeskApp(connect=open_demo, config=config)
+    app = CodadeskApp(connect=open_demo, config=config, drafts=drafts)
     try:
         await app.run_async(mouse=mouse)
     finally:

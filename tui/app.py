@@ -14,11 +14,13 @@ from api_client import ApiConnectionError, ApiError, Client, ServerError, Unauth
 from api_client.models import Me
 from tui.commands import ScreenCommands
 from tui.config import Config
+from tui.drafts import DraftStore
 from tui.embedded import EmbeddedStartError
 from tui.messages import Connected, MeLoaded, RequestFailed
 from tui.safe_text import clean
 from tui.screens.client_list import ClientListScreen
 from tui.screens.help import HelpScreen
+from tui.screens.restore_draft import offer_drafts
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
@@ -32,6 +34,7 @@ class CodadeskApp(App[None]):
             second or two to import and open, minutes to seed on a first start: the user sees the app
             meanwhile). The app's caller closes `app.api` afterwards.
         config: The user's settings (keymap, mouse).
+        drafts: Where edits in progress are kept on disk and offered back at start; None keeps none.
     """
 
     TITLE = "codadesk"
@@ -41,6 +44,7 @@ class CodadeskApp(App[None]):
         STYLES / "client.tcss",
         STYLES / "mandate_actions.tcss",
         STYLES / "confirm.tcss",
+        STYLES / "restore_draft.tcss",
     ]
     COMMANDS: ClassVar[set[type[ScreenCommands]]] = {ScreenCommands}  # type: ignore[assignment]
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -63,6 +67,7 @@ class CodadeskApp(App[None]):
         *,
         connect: Callable[[], Awaitable[Client]] | None = None,
         config: Config | None = None,
+        drafts: DraftStore | None = None,
     ) -> None:
         super().__init__()
         if (api is None) == (connect is None):
@@ -70,6 +75,8 @@ class CodadeskApp(App[None]):
         self._api = api
         self._connect = connect
         self.config = config or Config()
+        self.drafts = drafts
+        """Unsaved edits on disk (`tui.drafts`); None when this app keeps none."""
         self.me: Me | None = None
         """Who is signed in and the firm's settings, once the server said so."""
 
@@ -129,6 +136,8 @@ class CodadeskApp(App[None]):
     def on_me_loaded(self, message: MeLoaded) -> None:
         self.me = message.me
         self.sub_title = clean(message.me.firm.name, max_length=60)
+        if self.drafts is not None:
+            offer_drafts(self, self.drafts, str(self.api.base_url), message.me.firm.id)
 
     def on_request_failed(self, message: RequestFailed) -> None:
         """The last resort for a failed request: a notice; screens handle the ones they can say better."""

@@ -18,6 +18,7 @@ from textual.widgets import Footer, RadioSet, Static
 
 from api_client.errors import ApiConnectionError, ApiError, DuplicateError, StaleVersionError, ValidationError
 from api_client.models import CheckResult, Client, HistoryEntry, SaveResult
+from tui.drafts import Draft, DraftKeeper, restore_into
 from tui.safe_text import clean
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.mandate_actions import MandateActionsScreen, api_of, ui_language
@@ -91,6 +92,7 @@ class ClientScreen(Screen[None]):
         client_id: int,
         *,
         edit: bool = False,
+        draft: Draft | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -100,12 +102,16 @@ class ClientScreen(Screen[None]):
         Args:
             client_id: The client to show.
             edit: Open the form as soon as the client has arrived.
+            draft: An unsaved edit kept from an earlier run: the form opens with its values (see `tui.drafts`).
         """
         super().__init__(name=name, id=id, classes=classes)
         self.client_id = client_id
         self.client: Client | None = None
         self.history: list[HistoryEntry] | None = None
-        self._edit_on_load = edit
+        self._edit_on_load = edit or draft is not None
+        self._draft = draft
+        self.drafts = DraftKeeper(self, client_id, lambda: self.form)
+        """Keeps what is typed on disk a moment after each keystroke, until it is saved or dropped."""
         self._check_sequence = 0
         self._last_checked: dict[str, str | None] | None = None
         self._form: ClientForm | None = None
@@ -203,6 +209,8 @@ class ClientScreen(Screen[None]):
         if self._edit_on_load:
             self._edit_on_load = False
             await self._open_form()
+            if self._draft is not None:
+                await self._restore_draft(self._draft)
         elif self._form is None:
             # Build the form while the user reads (about 0.3 s of CPU): `e` then only shows it.
             self.call_after_refresh(self._build_form)
@@ -221,6 +229,7 @@ class ClientScreen(Screen[None]):
         result = message.result
         self.client = result.client
         self._check_sequence += 1
+        self.drafts.discard()
         await self._close_form()
         self._show_client()
         self.notify(say("saved", self.language), markup=False)
@@ -262,6 +271,10 @@ class ClientScreen(Screen[None]):
     @on(Field.Changed)
     def _typed(self, event: Field.Changed) -> None:
         self._check_form()
+        self.drafts.typed()
+
+    def on_unmount(self) -> None:
+        self.drafts.flush()  # quitting within the pause after a keystroke keeps that keystroke too
 
     def _check_form(self) -> None:
         """Have the server check what the form would change now, unless it checked exactly that already."""
@@ -329,6 +342,7 @@ class ClientScreen(Screen[None]):
             self.dismiss()
             return
         if not form.dirty:
+            self.drafts.discard()
             await self._close_form()
             return
         self.app.push_screen(
@@ -342,10 +356,12 @@ class ClientScreen(Screen[None]):
 
     async def _drop_answered(self, drop: bool | None) -> None:
         if drop:
+            self.drafts.discard()
             await self._close_form()
 
     async def _reload_answered(self, reload: bool | None) -> None:
         if reload:
+            self.drafts.discard()
             await self._close_form()
             self._edit_on_load = True
             self.load()
@@ -408,6 +424,16 @@ class ClientScreen(Screen[None]):
         if self.editing:
             parts.append((f"  — {say('editing', self.language)}", "$text-accent"))
         self.query_one("#client-title", Static).update(Content.assemble(*parts))
+
+    async def _restore_draft(self, draft: Draft) -> None:
+        """Type the draft's values back; if the client changed since, show theirs and yours as after a 412."""
+        self._draft = None
+        form = self.form
+        if form is None or self.client is None:
+            return
+        self.drafts.adopt()
+        if await restore_into(form, draft, self.client):
+            await self._show_conflict(form, self.client)
 
     async def _show_conflict(self, form: ClientForm, current: Client) -> None:
         self.client = current
