@@ -22,11 +22,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Row, text
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from api_client.models import UNSIGNED_STATUSES
-from server.clients.search_terms import SUMMARY_COLUMNS, Key, SearchQuery
+from server.clients.search_terms import SUMMARY_COLUMNS, Key, SearchQuery, sql_text
 
 NAME = 'name_key COLLATE "C"'
 COUNT_SCAN = 20_000
@@ -87,11 +87,11 @@ def _scans(value: str) -> str:
 def _bitmap_scans_only(session: Session) -> Iterator[None]:
     """For one statement: the planner may only use bitmap scans, i.e. the GIN indexes (one round trip to
     set, one to reset, for the rest of the transaction)."""
-    session.execute(text(_scans("off")))
+    session.execute(sql_text(_scans("off")))
     try:
         yield
     finally:
-        session.execute(text(_scans("on")))
+        session.execute(sql_text(_scans("on")))
 
 
 def _with_summaries(keys: str, params: dict[str, Any], extra: str = "") -> str:
@@ -112,7 +112,7 @@ class PostgresqlSearch:
         params: dict[str, Any] = {"n": n, "offset": offset}
         scope = _scope(query, after, params)
         keys = f"SELECT name_key, id FROM clients WHERE {scope} ORDER BY {NAME}, id LIMIT :n OFFSET :offset"
-        return list(session.execute(text(_with_summaries(keys, params)), params))
+        return list(session.execute(sql_text(_with_summaries(keys, params)), params))
 
     def window(
         self, session: Session, query: SearchQuery, after: Key | None, rows: int | None, n: int, offset: int
@@ -126,7 +126,7 @@ class PostgresqlSearch:
         )
         # Whether the window held the firm's last row is not asked: when it did not fill a page, the
         # trigram index answers, and for a firm that small it has little to answer.
-        return list(session.execute(text(_with_summaries(keys, params)), params)), rows is None
+        return list(session.execute(sql_text(_with_summaries(keys, params)), params)), rows is None
 
     def indexed(
         self, session: Session, query: SearchQuery, after: Key | None, n: int, offset: int
@@ -139,7 +139,7 @@ class PostgresqlSearch:
             f"AND {_term_filters(query, params, indexed=True)} ORDER BY {NAME}, id LIMIT :n OFFSET :offset"
         )
         with _bitmap_scans_only(session):
-            found = list(session.execute(text(_with_summaries(keys, params, ", k.matching")), params))
+            found = list(session.execute(sql_text(_with_summaries(keys, params, ", k.matching")), params))
         return found, (found[0].matching if found else None if offset else 0)
 
     def count(self, session: Session, query: SearchQuery, cap: int, *, frequent: bool) -> int:
@@ -159,9 +159,9 @@ class PostgresqlSearch:
             f"AND {_term_filters(query, params, indexed=True)} LIMIT :cap) AS capped"
         )
         if not query.terms:
-            return int(session.execute(text(sql), params).scalar_one())
+            return int(session.execute(sql_text(sql), params).scalar_one())
         with _bitmap_scans_only(session):
-            return int(session.execute(text(sql), params).scalar_one())
+            return int(session.execute(sql_text(sql), params).scalar_one())
 
     def _scan_count(self, session: Session, query: SearchQuery, cap: int, rows: int | None) -> tuple[int, bool]:
         """Matches among the firm's first `rows` names (None: all), up to `cap + 1`; and whether those were
@@ -173,10 +173,10 @@ class PostgresqlSearch:
             f"SELECT search_text FROM clients WHERE {scope} ORDER BY {NAME}, id LIMIT :rows"
             f") AS w WHERE {_term_filters(query, params, indexed=False)} LIMIT :cap) AS capped"
         )
-        counted = int(session.execute(text(sql), params).scalar_one())
+        counted = int(session.execute(sql_text(sql), params).scalar_one())
         if counted > cap or rows is None:
             return counted, rows is None
         beyond = session.execute(
-            text(f"SELECT 1 FROM clients WHERE {scope} ORDER BY {NAME}, id LIMIT 1 OFFSET :rows"), params
+            sql_text(f"SELECT 1 FROM clients WHERE {scope} ORDER BY {NAME}, id LIMIT 1 OFFSET :rows"), params
         ).first()
         return counted, beyond is None

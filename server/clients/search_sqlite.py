@@ -18,7 +18,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from api_client.models import UNSIGNED_STATUSES
-from server.clients.search_terms import SUMMARY_COLUMNS, Key, SearchQuery
+from server.clients.search_terms import SUMMARY_COLUMNS, Key, SearchQuery, sql_text
 
 FIRM_SHIFT = 2**32
 MISSING_EMAIL_PHRASE = '"\x1d\x1d\x1d"'
@@ -85,7 +85,7 @@ class SqliteSearch:
             f"SELECT name_key, id FROM clients INDEXED BY {_index(query)} "
             f"WHERE {_scope(query, after, params)} ORDER BY name_key, id LIMIT :n OFFSET :offset"
         )
-        return list(session.execute(text(_with_summaries(keys, params)), params))
+        return list(session.execute(sql_text(_with_summaries(keys, params)), params))
 
     def window(
         self, session: Session, query: SearchQuery, after: Key | None, rows: int | None, n: int, offset: int
@@ -100,7 +100,7 @@ class SqliteSearch:
         )
         # Whether the window held the firm's last row is not asked: when it did not fill a page, the
         # trigram index answers, and for a firm that small it has little to answer.
-        return list(session.execute(text(_with_summaries(keys, params)), params)), rows is None
+        return list(session.execute(sql_text(_with_summaries(keys, params)), params)), rows is None
 
     def indexed(
         self, session: Session, query: SearchQuery, after: Key | None, n: int, offset: int
@@ -127,7 +127,7 @@ class SqliteSearch:
             f"AND {scope} AND {_term_filters(query, params, 'c.')} "
             "ORDER BY c.name_key, c.id LIMIT :n OFFSET :offset"
         )
-        return list(session.execute(text(_with_summaries(keys, params)), params)), None
+        return list(session.execute(sql_text(_with_summaries(keys, params)), params)), None
 
     def count(self, session: Session, query: SearchQuery, cap: int, *, frequent: bool) -> int:
         """Matches of the whole firm, counted up to `cap + 1`."""
@@ -137,7 +137,7 @@ class SqliteSearch:
                 f"SELECT count(*) FROM (SELECT 1 FROM clients INDEXED BY {_index(query)} "
                 f"WHERE {_scope(query, None, params)} LIMIT :cap)"
             )
-            return int(session.execute(text(sql), params).scalar_one())
+            return int(session.execute(sql_text(sql), params).scalar_one())
         short = any(len(a) < 3 for term in query.terms for a in term.alternatives)
         if short and frequent:
             # A short term's trigrams come from the vocabulary, which costs its matches in every firm:
@@ -155,7 +155,7 @@ class SqliteSearch:
             "SELECT count(*) FROM (SELECT 1 FROM clients_trigrams WHERE clients_trigrams MATCH :match "
             "AND rowid BETWEEN :lo AND :hi LIMIT :cap)"
         )
-        return int(session.execute(text(sql), params).scalar_one())
+        return int(session.execute(sql_text(sql), params).scalar_one())
 
     def _scan_count(self, session: Session, query: SearchQuery, cap: int, rows: int | None) -> tuple[int, bool]:
         """Matches among the firm's first `rows` names (None: all), up to `cap + 1`; and whether those rows
@@ -168,11 +168,11 @@ class SqliteSearch:
             "ORDER BY name_key, id LIMIT :rows"
             f") WHERE {_term_filters(query, params)} LIMIT :cap)"
         )
-        counted = int(session.execute(text(sql), params).scalar_one())
+        counted = int(session.execute(sql_text(sql), params).scalar_one())
         if rows is None or counted > cap:
             return counted, rows is None
         beyond = session.execute(
-            text(
+            sql_text(
                 f"SELECT 1 FROM clients INDEXED BY {_index(query)} WHERE {scope} "
                 "ORDER BY name_key, id LIMIT 1 OFFSET :rows"
             ),
@@ -191,7 +191,7 @@ class SqliteSearch:
                     phrases.append(_phrase(alternative))
                     continue
                 trigrams = session.execute(
-                    text("SELECT term FROM clients_trigrams_vocab WHERE term >= :lo AND term < :hi LIMIT :most"),
+                    sql_text("SELECT term FROM clients_trigrams_vocab WHERE term >= :lo AND term < :hi LIMIT :most"),
                     {"lo": alternative, "hi": alternative + "\U0010ffff", "most": MAX_EXPANSION + 1},
                 ).scalars()
                 found = [_phrase(trigram) for trigram in trigrams]

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+
+from sqlalchemy import TextClause, text
 
 from server.clients.folding import fold
 from server.errors import ValidationFailed
 
 Key = tuple[str, int]
 """A row's place in the client table: `(name_key, id)`."""
+
+
+@functools.lru_cache(maxsize=512)
+def sql_text(statement: str) -> TextClause:
+    """`text(statement)`, made once per distinct statement: parsing its parameters costs more than the
+    simple searches it runs (the statements vary only with the number of words and their forms)."""
+    return text(statement)
+
 
 SUMMARY_COLUMNS = (
     "c.name_key, c.id, c.version, c.client_code, c.company_name, c.enterprise_number, c.email, c.language, c.city"
