@@ -233,12 +233,13 @@ def language_name(code: str, language: str = DEFAULT_UI_LANGUAGE) -> str:
 
 
 def enterprise_number(value: str | None) -> str:
-    """`0403019261` as `0403.019.261`; anything that is not ten digits is shown as it is."""
+    """`0403019261` as `0403.019.261`; anything that is not ten digits is shown as it is, cleaned like all server
+    text (a stored number is not always ten digits: it reaches the screen through this function alone)."""
     if value is None:
         return ""
     if len(value) == 10 and value.isdigit():
         return f"{value[:4]}.{value[4:7]}.{value[7:]}"
-    return value
+    return clean(value)
 
 
 def iban(value: str) -> str:
