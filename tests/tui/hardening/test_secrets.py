@@ -42,6 +42,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.screens.mandate_actions import MandateActionsScreen
 from tui.screens.restore_draft import RestoreDraftScreen
+from tui.widgets.client_table import ClientTable
 
 CANARY = "cdk_CANARY-5e1f-never-on-screen-or-in-a-log"
 SERVER = "http://codadesk.test/api/v1"
@@ -143,7 +144,8 @@ async def test_a_canary_token_never_shows_on_any_screen_nor_in_a_log_line(
         await look("the list")
         await pilot.press("slash")
         await pilot.press(*"acme")
-        await pilot.pause(0.5)
+        table = app.screen.query_one(ClientTable)
+        await wait_until(pilot, lambda: table.window.query.text == "acme" and table.window.row_count == 1, "Acme")
         await look("a search")
         await pilot.press("enter", "enter")  # back to the table, then open the client
         await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen) and app.screen.history is not None, "Acme")
