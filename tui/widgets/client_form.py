@@ -57,7 +57,9 @@ class ClientForm(Vertical, can_focus=False):
         self.language = language
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="form-notes")
+        notes = Static("", id="form-notes")
+        notes.display = False  # set here, not in on_mount: a form mounted as the app quits has no children to query
+        yield notes
         for field in EDITABLE_FIELDS:
             lock = self.base.locks.get(field)
             choices = None
@@ -71,9 +73,6 @@ class ClientForm(Vertical, can_focus=False):
                 choices=choices,
                 id=f"field-{field}",
             )
-
-    def on_mount(self) -> None:
-        self.query_one("#form-notes", Static).display = False
 
     def field(self, name: str) -> Field:
         return self.query_one(f"#field-{name}", Field)

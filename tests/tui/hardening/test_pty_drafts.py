@@ -62,8 +62,8 @@ def test_a_killed_codadesk_offers_the_edit_back_and_a_save_removes_it(tmp_path: 
 
     with codadesk(tmp_path, data_dir=data_dir) as terminal:
         terminal.read_until(re.compile(rb"An unsaved edit of"), seconds=60)
+        terminal.read_until(re.compile(re.escape(TYPED.encode())), seconds=10)  # the offer says what changed
         assert code.encode() in terminal.seen
-        assert TYPED.encode() in terminal.seen  # the offer says what changed
         restored_from = len(terminal.seen)
         terminal.type(b"r")
 
