@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import ClassVar
 
@@ -77,6 +78,8 @@ class CodadeskApp(App[None]):
         self.config = config or Config()
         self.drafts = drafts
         """Unsaved edits on disk (`tui.drafts`); None when this app keeps none."""
+        self._started_at = datetime.now(UTC)
+        """Drafts written after this are the user's edits of this run, not ones to offer back."""
         self.me: Me | None = None
         """Who is signed in and the firm's settings, once the server said so."""
 
@@ -137,7 +140,7 @@ class CodadeskApp(App[None]):
         self.me = message.me
         self.sub_title = clean(message.me.firm.name, max_length=60)
         if self.drafts is not None:
-            offer_drafts(self, self.drafts, str(self.api.base_url), message.me.firm.id)
+            offer_drafts(self, self.drafts, str(self.api.base_url), message.me.firm.id, written_before=self._started_at)
 
     def on_request_failed(self, message: RequestFailed) -> None:
         """The last resort for a failed request: a notice; screens handle the ones they can say better."""

@@ -3,6 +3,7 @@ values back), discard it, or decide later (it stays on disk and is offered again
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from textual import on
@@ -46,6 +47,7 @@ def word(key: str, language: str, **params: Any) -> str:
 class RestoreDraftScreen(ModalScreen[Answer | None]):
     """Offers one draft: `r` restores it, `d` discards it, escape leaves it for later."""
 
+    AUTO_FOCUS = "#draft-restore"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "answer('restore')", "Restore", id="drafts.restore", tooltip="Go on with the unsaved edit"),
         Binding("d", "answer('discard')", "Discard", id="drafts.discard", tooltip="Throw the unsaved edit away"),
@@ -72,9 +74,6 @@ class RestoreDraftScreen(ModalScreen[Answer | None]):
                 yield Button(Content(f"{word('restore', language)} (r)"), variant="primary", id="draft-restore")
                 yield Button(Content(f"{word('discard', language)} (d)"), id="draft-discard")
                 yield Button(Content(f"{word('later', language)} (esc)"), id="draft-later")
-
-    def on_mount(self) -> None:
-        self.query_one("#draft-restore", Button).focus()
 
     @property
     def text(self) -> str:
@@ -121,10 +120,12 @@ def changes_content(draft: Draft, language: str) -> Content:
     return Content("\n").join(lines)
 
 
-def offer_drafts(app: App[Any], store: DraftStore, server: str, firm_id: int) -> None:
+def offer_drafts(app: App[Any], store: DraftStore, server: str, firm_id: int, *, written_before: datetime) -> None:
     """Offer this server's and firm's drafts, newest first, one at a time; a restore opens the client to edit
-    (the others wait for the next start)."""
-    _offer(app, store, server, store.pending(server, firm_id))
+    (the others wait for the next start). Only drafts older than this run: on a slow server the user may be
+    typing (and drafting) before the firm is known, and their own edit in progress is not a lost one."""
+    older = [draft for draft in store.pending(server, firm_id) if draft.saved_at < written_before]
+    _offer(app, store, server, older)
 
 
 def _offer(app: App[Any], store: DraftStore, server: str, drafts: list[Draft]) -> None:

@@ -24,6 +24,7 @@ from tests.tui.client.conftest import Story
 from tests.tui.conftest import ApiFactory, WaitUntil
 from tests.tui.hardening.conftest import OpenApp
 from tui.drafts import Draft, DraftKeeper, DraftKey, DraftStore, server_folder_name
+from tui.messages import MeLoaded
 from tui.screens.client import ClientScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.restore_draft import RestoreDraftScreen
@@ -208,6 +209,24 @@ async def test_at_start_the_draft_is_offered_and_restored_in_edit_mode(
         assert draft_files(drafts) == []
     saved = await api.get_client(story.client_id)
     assert (saved.city, saved.representative_function) == ("Gentbrugge", "Zaakvoerderster")
+
+
+async def test_an_edit_of_this_run_is_not_offered_back_when_the_firm_arrives_late(
+    open_app: OpenApp, wait_until: WaitUntil, story: Story, drafts: DraftStore
+) -> None:
+    """On a slow server the user types before `/me` answers: their own draft in progress is no lost edit."""
+    app = open_app(lambda: ClientScreen(story.client_id, edit=True), drafts=drafts)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: editing(app) and app.me is not None, "the form")
+        await type_into(pilot, "city", "brugge")
+        await wait_until(pilot, lambda: bool(draft_files(drafts)), "the draft")
+        assert app.me is not None
+        app.post_message(MeLoaded(app.me))  # the firm, as a late answer would bring it
+        await pilot.pause()
+        await pilot.pause()
+        assert not isinstance(app.screen, RestoreDraftScreen)
+        assert editing(app)
+        assert field_input(app, "city").value == "Gentbrugge"
 
 
 async def test_a_draft_of_a_client_changed_since_shows_theirs_and_yours(
