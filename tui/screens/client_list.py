@@ -31,9 +31,6 @@ from tui.widgets.search_bar import SearchBar, SearchInput
 if TYPE_CHECKING:
     from tui.app import CodadeskApp
 
-SEARCH_DEBOUNCE = 0.15
-"""Seconds of quiet typing before a search is sent; a newer keystroke cancels the one waiting."""
-
 
 class EmailInput(Input):
     """The input laid over a row's e-mail cell while e-mails are typed in place.
@@ -146,7 +143,7 @@ class ClientListScreen(Screen[None]):
     @on(SearchBar.QueryChanged)
     def _query_changed(self, event: SearchBar.QueryChanged) -> None:
         self.leave_email()
-        self.table.show(event.query, delay=SEARCH_DEBOUNCE if event.typed else 0.0)
+        self.table.show(event.query, typed=event.typed)
 
     @on(SearchInput.Left)
     def _search_left(self) -> None:

@@ -13,7 +13,6 @@ rewritten whole (a positioned write per line) whenever the table scrolls, which 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -26,6 +25,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import Worker
 
 from api_client import ApiError
 from api_client.models import ClientPage, ClientSummary
@@ -114,6 +114,8 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         """The result set of a newer query, shown as soon as its first page arrives."""
         self._fetching: frozenset[int] = frozenset()
         self._wanted: set[int] = set()
+        self._searching: Worker[None] | None = None
+        """The worker fetching the first page of `_next`."""
         self._header: tuple[int, Strip] | None = None
         self._columns: tuple[int, list[Column]] | None = None
         self._dragging = False
@@ -141,15 +143,20 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         """The client under the cursor, or None while its page is on its way."""
         return self.window.row(self.cursor_row)
 
-    def show(self, query: ClientQuery, *, delay: float = 0.0) -> None:
-        """Show the results of `query`, after `delay` seconds unless a newer query comes first.
+    def show(self, query: ClientQuery, *, typed: bool = False) -> None:
+        """Show the results of `query`.
 
-        The rows on screen stay until the first page of the new results arrives, so typing never flashes
-        an empty table. Answers to older queries are dropped.
+        A typed query is sent at once unless a search is on its way: then the newest query goes when that
+        answer arrives. So the table follows each keystroke as fast as the server answers, with no fixed
+        debounce, and a fast typist keeps one request in flight, never a queue of them. Any other query
+        cancels the search on its way. The rows on screen stay until the first page of the new results
+        arrives, so typing never flashes an empty table. Answers to older queries are dropped.
         """
         self._generation += 1
         self._next = ResultWindow(query, self._generation)
-        self._load_first_page(self._next.request(0), delay)
+        if typed and self._searching is not None and self._searching.is_running:
+            return
+        self._searching = self._load_first_page()
 
     def reload(self) -> None:
         """Fetch the current results again (after an error or another user's change)."""
@@ -293,15 +300,18 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
     # --- fetching -----------------------------------------------------------------------------------------
 
     @work(exclusive=True, group="client-table-query")
-    async def _load_first_page(self, request: PageRequest, delay: float) -> None:
-        if delay:
-            await asyncio.sleep(delay)  # the debounce: a newer query cancels this worker while it waits
-        try:
-            page = await self._fetch(request)
-        except ApiError as error:
-            self.post_message(RequestFailed("searching clients", error))
-            return
-        self.post_message(ClientsLoaded(request, page))
+    async def _load_first_page(self) -> None:
+        """Fetch the first page of the newest query, again while a newer one came during the fetch."""
+        while (wanted := self._next) is not None:
+            request = wanted.request(0)
+            try:
+                page = await self._fetch(request)
+            except ApiError as error:
+                self.post_message(RequestFailed("searching clients", error))
+                return
+            self.post_message(ClientsLoaded(request, page))
+            if self._next is wanted:
+                return
 
     def _fetch_needed_pages(self) -> None:
         """Start fetching the pages around the viewport and the cursor that are not held."""

@@ -17,18 +17,11 @@ from server.models import Client as ClientRow
 from tests.tui.conftest import AppFactory, SwitchableTransport, WaitUntil
 from tui.app import CodadeskApp
 from tui.messages import ClientsLoaded, RequestFailed
-from tui.screens import client_list
 from tui.screens.client_list import ClientListScreen, EmailInput
 from tui.widgets.client_table import ClientTable
 from tui.widgets.search_bar import SearchInput
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(autouse=True)
-def quick_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The debounce stays (a newer keystroke still cancels the older search), just shorter than a test's pause."""
-    monkeypatch.setattr(client_list, "SEARCH_DEBOUNCE", 0.03)
 
 
 def table_of(app: CodadeskApp) -> ClientTable:
@@ -93,6 +86,29 @@ async def test_typing_narrows_the_table_to_what_the_server_finds(
         assert [table.window.row(i) for i in range(len(expected))] == expected
         await pilot.press("escape")
         assert table.has_focus
+
+
+async def test_a_search_goes_out_at_the_first_keystroke_and_a_fast_typist_keeps_one_in_flight(
+    make_app: AppFactory, api: Client, transport: SwitchableTransport, wait_until: WaitUntil
+) -> None:
+    """No fixed debounce: the table follows the typing as fast as the server answers; typing ahead of a slow
+    server sends the newest text when the answer on its way arrives, not one request per key."""
+    expected = await all_rows(api, "apotheek")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: shown(app), "the first page")
+        transport.delay = 0.3
+        transport.requests.clear()
+        await pilot.press("slash", *"apotheek")
+        table = table_of(app)
+        await wait_until(pilot, lambda: shown(app) and table.window.query.text == "apotheek", "the search")
+        searched = [
+            request.url.params.get("q") for request in transport.requests if request.url.path.endswith("/clients")
+        ]
+        assert searched[0] == "a", "the first keystroke is searched at once"
+        assert searched[-1] == "apotheek"
+        assert len(searched) < 8, f"typed ahead of a slow server, the keys are not each sent: {searched}"
+        assert table.window.row_count == len(expected)
 
 
 async def test_an_older_search_never_replaces_a_newer_one(

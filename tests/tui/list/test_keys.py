@@ -11,18 +11,12 @@ from tests.tui.list.test_client_list import all_rows, shown, table_of
 from tui.app import CodadeskApp
 from tui.commands import screen_commands
 from tui.config import Config
-from tui.screens import client_list
 from tui.screens.client import ClientScreen
 from tui.screens.client_list import ClientListScreen, EmailInput
 from tui.screens.help import HelpScreen, key_table
 from tui.screens.mandate_actions import MandateActionsScreen
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(autouse=True)
-def quick_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(client_list, "SEARCH_DEBOUNCE", 0.03)
 
 
 def notices(app: CodadeskApp) -> list[str]:

@@ -14,18 +14,12 @@ from textual.widgets import Checkbox, Label
 
 from tests.tui.conftest import AppFactory, WaitUntil
 from tui.app import CodadeskApp
-from tui.screens import client_list
 from tui.screens.client_list import ClientListScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.client_table import ClientTable
 
 SIZES = pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 SnapCompare = Callable[..., bool]
-
-
-@pytest.fixture(autouse=True)
-def quick_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(client_list, "SEARCH_DEBOUNCE", 0.03)
 
 
 def settled(app: CodadeskApp) -> bool:
