@@ -6,10 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from server.models import ApiToken, Firm, User
+from server.models import ApiToken, User
 
 TOKEN_PREFIX = "cdk_"  # noqa: S105 - a public prefix, not a secret
 
@@ -44,26 +44,19 @@ class Principal:
     delivery_root: str
 
 
-def principal_for(session: Session, token: str) -> Principal | None:
-    """The principal of a valid, unrevoked token; None otherwise.
+PRINCIPAL_QUERY = text(
+    "SELECT u.id, u.name, u.email, f.id, f.name, f.mandate_management, f.delivery_root "
+    "FROM api_tokens AS t JOIN users AS u ON u.id = t.user_id JOIN firms AS f ON f.id = u.firm_id "
+    "WHERE t.token_hash = :token_hash AND t.revoked_at IS NULL"
+)
+"""Asked on every request. A fixed statement: building the same query from ORM attributes cost 0.5 ms a
+request on SQLite."""
 
-    Columns, not ORM objects: every request asks this, and loading `User` (with its joined `firm`) and
-    `Firm` entities cost twice the query itself.
-    """
-    row = session.execute(
-        select(
-            User.id,
-            User.name,
-            User.email,
-            Firm.id,
-            Firm.name,
-            Firm.mandate_management,
-            Firm.delivery_root,
-        )
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .join(Firm, Firm.id == User.firm_id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    ).first()
+
+def principal_for(session: Session, token: str) -> Principal | None:
+    """The principal of a valid, unrevoked token; None otherwise. No cache: a revoked token is refused by
+    the very next request, in every server process."""
+    row = session.execute(PRINCIPAL_QUERY, {"token_hash": hash_token(token)}).first()
     if row is None:
         return None
     user_id, user_name, user_email, firm_id, firm_name, mandate_management, delivery_root = row
