@@ -89,3 +89,28 @@ def test_the_client_and_the_embedded_factory_load_no_server() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
     )
     assert completed.returncode == 0, completed.stderr
+
+
+def test_the_embedded_server_prints_no_pdf_until_asked(tmp_path: Path) -> None:
+    """fpdf2 (with fontTools) costs about 0.2 s and several MB to import: a start that shows the clients must
+    not pay for it; the first document download does."""
+    code = f"""
+import asyncio, sys
+from pathlib import Path
+from tui.embedded import open_embedded_client
+
+async def main():
+    async with await open_embedded_client(data_dir=Path({str(tmp_path)!r}), demo_size=30) as api:
+        await api.me()
+        page = await api.search_clients(q="a")
+        mandates = [m for c in page.items[:10] for m in (await api.get_client(c.id)).mandates]
+        assert "fpdf" not in sys.modules, "loaded before any document was asked for"
+        await api.download_mandate(mandates[0].id, Path({str(tmp_path)!r}) / "m.pdf")
+        assert "fpdf" in sys.modules
+
+asyncio.run(main())
+"""
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
