@@ -1,6 +1,6 @@
 """How fast the outbox fills and empties: queueing mandate e-mails, delivering them over SMTP and as `.eml`.
 
-    .venv/bin/python bench/mail_delivery.py [--database URL] [--messages 300] [--workers 1,2]
+    .venv/bin/python -m bench mail_delivery [--database URL] [--messages 300] [--workers 1,2] [--quick] [--json FILE]
 
 It creates a firm with `--messages` clients and mandates in `--database` (default: a fresh SQLite file in a
 temporary folder; give an empty, migrated PostgreSQL database to measure that), queues one mandate e-mail
@@ -24,6 +24,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from bench.figures import Figure, print_figures, write
 from server.clients.folding import fold, search_text
 from server.config import Settings
 from server.db import Database, migrate
@@ -32,6 +33,7 @@ from server.mail.outbox import queue_mandate_email
 from server.mail.smtp import EmlFileTransport, SmtpConfig, SmtpTransport
 from server.models import Client, Firm, Mandate
 
+SECTION = "mail delivery"
 PDF = b"%PDF-1.4\n" + os.urandom(40_000) + b"\n%%EOF\n"
 
 
@@ -124,7 +126,11 @@ def main() -> None:
     parser.add_argument("--database", help="an empty, migrated database URL (default: a temporary SQLite file)")
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--workers", default="1,2", help="worker counts to measure, comma-separated")
+    parser.add_argument("--quick", action="store_true", help="50 messages")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
+    messages = 50 if args.quick else args.messages
+    figures: list[Figure] = []
 
     with tempfile.TemporaryDirectory() as folder:
         url = args.database or f"sqlite:///{Path(folder) / 'bench.db'}"
@@ -139,29 +145,35 @@ def main() -> None:
         try:
             # Each batch is due at its own instant, later than the previous batch, so rounds never mix.
             base = datetime(2030, 1, 1, tzinfo=UTC)
-            print(f"{database.url.get_backend_name()}, {args.messages} messages of {len(PDF) // 1000} KB PDF")
+            print(f"{database.url.get_backend_name()}, {messages} messages of {len(PDF) // 1000} KB PDF")
             for step, workers in enumerate(int(w) for w in args.workers.split(",")):
                 now = base + timedelta(days=step)
-                ids, queue_seconds = queue_batch(database, settings, args.messages, now)
+                ids, queue_seconds = queue_batch(database, settings, messages, now)
                 transports = [
                     SmtpTransport(SmtpConfig.from_url(f"smtp://127.0.0.1:{port}"), envelope_from="bench@x.example")
                     for _ in range(workers)
                 ]
                 seconds = deliver(database, transports, now)
                 twice = [i for i in ids if handler.ids[i] != 1]
-                print(
-                    f"queue {args.messages / queue_seconds:7.0f} msg/s   "
-                    f"SMTP with {workers} worker(s) {args.messages / seconds:7.0f} msg/s   "
-                    f"not exactly once: {len(twice)}"
-                )
+                note = f"{messages} messages, {database.url.get_backend_name()}"
+                figures += [
+                    Figure(SECTION, f"queue (batch {step + 1})", messages / queue_seconds, unit="/s", note=note),
+                    Figure(SECTION, f"SMTP delivery, {workers} worker(s)", messages / seconds, unit="/s", note=note),
+                    Figure(SECTION, f"SMTP, {workers} worker(s): not delivered exactly once", len(twice), unit=""),
+                ]
             now = base + timedelta(days=100)
-            ids, _ = queue_batch(database, settings, args.messages, now)
+            ids, _ = queue_batch(database, settings, messages, now)
             seconds = deliver(database, [EmlFileTransport(settings.outbox_dir)], now)
             files = len(list(settings.outbox_dir.glob("*.eml")))
-            print(f".eml files, 1 worker {args.messages / seconds:7.0f} msg/s   files written: {files}")
+            figures += [
+                Figure(SECTION, ".eml files, 1 worker", messages / seconds, unit="/s"),
+                Figure(SECTION, ".eml files written", files, unit="", note=f"of {messages}"),
+            ]
         finally:
             controller.stop()
             database.dispose()
+    print_figures(figures)
+    write(args.json, figures, messages=messages, workers=args.workers)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Cost of the mandate document and of the mandate actions, through the real app (ASGI, JSON).
 
-    .venv/bin/python bench/mandate_actions.py [--database URL] [--clients 20000] [--rounds 60]
+    .venv/bin/python -m bench mandate_actions [--database URL] [--clients 20000] [--rounds 60] [--quick] [--json FILE]
 
 Seeds one demo firm in mode `service` (into `--database`, or a fresh SQLite file in a temporary folder) and
 prints the median and 95th percentile of: building a mandate PDF (fpdf2, cold and from the process's cache),
@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api_client.models import UNSIGNED_STATUSES
+from bench.figures import Figure, print_figures, write
 from server.config import Settings
 from server.db import Database, migrate
 from server.demo import seed_demo
@@ -43,8 +44,13 @@ def measure(call: Callable[[int], object], rounds: int) -> tuple[float, float]:
     return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
 
+SECTION = "mandate actions"
+FIGURES: list[Figure] = []
+
+
 def report(name: str, figures: tuple[float, float]) -> None:
-    print(f"{name:<34} median {figures[0]:7.2f} ms   p95 {figures[1]:7.2f} ms")
+    FIGURES.append(Figure(SECTION, f"{name} p50", figures[0]))
+    FIGURES.append(Figure(SECTION, f"{name} p95", figures[1]))
 
 
 def main() -> None:
@@ -52,14 +58,17 @@ def main() -> None:
     parser.add_argument("--database")
     parser.add_argument("--clients", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--quick", action="store_true", help="2,000 clients, 15 rounds")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
-    rounds = args.rounds
+    rounds = 15 if args.quick else args.rounds
+    clients = 2000 if args.quick else args.clients
     url = args.database or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     migrate(url)
     database = Database(url)
     started = time.perf_counter()
-    [account] = seed_demo(database, clients_per_firm=args.clients, firms=1, seed=7)
-    print(f"seeded {args.clients} clients in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
+    [account] = seed_demo(database, clients_per_firm=clients, firms=1, seed=7)
+    print(f"seeded {clients} clients in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
     with database.read() as session:
         rows = session.execute(
             select(Mandate.id, Client.id)
@@ -105,16 +114,12 @@ def main() -> None:
 
         report("GET /me (harness cost)", measure(lambda _n: http.get("/api/v1/me", headers=headers), rounds))
         report("GET mandate", measure(lambda n: call("GET", f"{read_ids[n]}", 200, headers=headers), rounds))
-        report(
-            "GET document (cold PDF)",
-            measure(
-                lambda n: (
-                    documents._render.cache_clear(),
-                    call("GET", f"{download_ids[n]}/document", 200, headers=headers),
-                ),
-                rounds,
-            ),
-        )
+
+        def download_cold(n: int) -> None:
+            documents._render.cache_clear()
+            call("GET", f"{download_ids[n]}/document", 200, headers=headers)
+
+        report("GET document (cold PDF)", measure(download_cold, rounds))
         report("POST resend", measure(lambda n: call("POST", f"{resend_ids[n]}/resend", 202, headers=headers), rounds))
         report(
             "POST resend + Idempotency-Key",
@@ -138,6 +143,8 @@ def main() -> None:
             ),
         )
     database.dispose()
+    print_figures(FIGURES)
+    write(args.json, FIGURES, clients=clients, rounds=rounds)
 
 
 if __name__ == "__main__":

@@ -4,24 +4,34 @@
 
 At 120x40 and at 80x24 (issue 7, item 4): the first frame; a cursor move inside the page (goal ≤ 1.2 KB); a
 cursor move that scrolls the table by one line and a page down (goal ≤ 8 KB); a search keystroke (its echo
-and the results that replace the table); and 5 s of idling (goal 0: no cursor blink, no clock).
+and the results that replace the table); and 5 s of idling (goal 0: no cursor blink, no clock). `--quick`
+watches the idle app for 1 s only (the figure's note says so) and makes fewer moves.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/x.py` as well as `-m bench.x`
 
+from bench.figures import Figure, print_figures, write
 from bench.tui_pty import CLIENT_ROW, Terminal
 from bench.tui_startup import ensure_demo
 
 SIZES = ((120, 40), (80, 24))
-GOALS = {"cursor_move": 1200, "scroll_line": 8000, "page_down": 8000, "idle_5s": 0}
+GOALS = {"cursor_move": 1200, "scroll_line": 8000, "page_down": 8000, "idle": 0}
+SECTION = "4 pty bytes"
+LABELS = {
+    "first_frame": "first frame",
+    "cursor_move": "per cursor move",
+    "scroll_line": "per scrolling move (one line)",
+    "page_down": "per page down",
+    "search_keystroke": "per search keystroke",
+    "idle": "idle",
+}
 
 
 def average_bytes(terminal: Terminal, key: str, times: int) -> float:
@@ -33,7 +43,10 @@ def average_bytes(terminal: Terminal, key: str, times: int) -> float:
     return statistics.mean(sizes)
 
 
-def measure_size(folder: Path, clients: int, size: tuple[int, int], *, moves: int) -> dict[str, float]:
+def measure_size(
+    folder: Path, clients: int, size: tuple[int, int], *, moves: int, idle: float, quiet: float
+) -> dict[str, float]:
+    """Bytes per action at `size`; a search keystroke's answer ends after `quiet` s without output."""
     terminal = Terminal(folder, clients, size=size)
     terminal.start()
     shown, _ = terminal.read_until(CLIENT_ROW, seconds=120)
@@ -53,43 +66,51 @@ def measure_size(folder: Path, clients: int, size: tuple[int, int], *, moves: in
     terminal.press("/")
     terminal.settle(quiet=0.3)
     typed = []
-    for character in "arch":  # each: the echo, then (after the debounce) the results replacing the table
+    for character in "arch":  # each: the echo, then the results replacing the table
         terminal.press(character)
-        typed.append(len(terminal.settle(quiet=0.6).data))
+        typed.append(len(terminal.settle(quiet=quiet).data))
     figures["search_keystroke"] = statistics.mean(typed)
     terminal.press("escape")
     terminal.settle(quiet=0.5)
-    figures["idle_5s"] = float(len(terminal.read_for(5.0)))
+    figures["idle"] = float(len(terminal.read_for(idle)))
     status = terminal.quit()
     assert status == 0, f"codadesk ended with {status}"
     return figures
 
 
-def measure(*, clients: int = 100_000, moves: int = 20) -> dict[str, dict[str, float]]:
+def measure(
+    *, clients: int = 100_000, moves: int = 20, idle: float = 5.0, quiet: float = 0.6
+) -> dict[str, dict[str, float]]:
     folder = ensure_demo(clients)
-    return {f"{columns}x{rows}": measure_size(folder, clients, (columns, rows), moves=moves) for columns, rows in SIZES}
+    return {
+        f"{columns}x{rows}": measure_size(folder, clients, (columns, rows), moves=moves, idle=idle, quiet=quiet)
+        for columns, rows in SIZES
+    }
+
+
+def figures_of(values: dict[str, dict[str, float]], *, idle: float, clients: int) -> list[Figure]:
+    found = []
+    for size, figures in values.items():
+        for name, value in figures.items():
+            note = f"{2 * clients:,}-client demo" if name == "first_frame" else ""
+            if name == "idle":
+                note = f"{idle:g} s window" + ("" if idle >= 5 else " (quick; the full run watches 5 s)")
+            found.append(Figure(SECTION, f"{size} {LABELS[name]}", value, unit="B", goal=GOALS.get(name), note=note))
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--clients", type=int, default=100_000, help="clients per demo firm (two firms)")
-    parser.add_argument("--quick", action="store_true", help="a 2,000-client demo, fewer moves")
+    parser.add_argument("--quick", action="store_true", help="a 2,000-client demo, fewer moves, 1 s of idling")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
-    clients, moves = (2000, 8) if args.quick else (args.clients, 20)
-    figures = measure(clients=clients, moves=moves)
-    print(f"bytes written to a pty by codadesk ({2 * clients:,}-client demo), per action:")
-    print(f"  {'':<18}" + "".join(f"{size:>12}" for size in figures))
-    for name in next(iter(figures.values())):
-        goal = GOALS.get(name)
-        row = "".join(f"{values[name]:12,.0f}" for values in figures.values())
-        verdict = ""
-        if goal is not None:
-            met = all(values[name] <= goal for values in figures.values())
-            verdict = f"   goal ≤ {goal:,}: {'met' if met else 'NOT met'}"
-        print(f"  {name:<18}{row}{verdict}")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    clients, moves, idle, quiet = (2000, 8, 1.0, 0.3) if args.quick else (args.clients, 20, 5.0, 0.6)
+    values = measure(clients=clients, moves=moves, idle=idle, quiet=quiet)
+    figures = figures_of(values, idle=idle, clients=clients)
+    print("bytes written to a pty by codadesk, per action:")
+    print_figures(figures)
+    write(args.json, figures, clients=clients, moves=moves, idle_seconds=idle, values=values)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ import psycopg
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
+from bench.figures import Figure, print_figures, write
 from server.auth import issue_token
 from server.clients.search import search_clients
 from server.config import Settings
@@ -243,7 +244,7 @@ def measure(backend: str, size: Size, rounds: int) -> list[dict[str, Any]]:
             firm_size = session.scalar(select(func.count()).where(Client.firm_id == firm_id))
         terms = pick_terms(database, firm_id, CACHE / f"terms-{backend}-{size.name}.json")
         app = create_app(settings, database=database)
-        results = []
+        results: list[dict[str, Any]] = []
         print(f"\n{backend}: firm of {firm_size:,} clients among {size.firms * size.clients_per_firm:,}", flush=True)
         header = f"{'query':52} {'SQL p50':>8} {'p95':>7} {'HTTP p50':>9} {'p95':>7} {'ratio':>6}"
         print(f"{header}  goals: HTTP p95 <= {GOAL_P95_MS:g} ms / ratio <= {GOAL_RATIO:g}x")
@@ -317,6 +318,21 @@ def _http_samples(app: Any, token: str, case: Case, rounds: int, path: str = "/a
     return asyncio.run(run())
 
 
+def figures_of(backend: str, results: list[dict[str, Any]]) -> list[Figure]:
+    """Per query: HTTP in-process p95 (goal ≤ 5 ms) and its ratio to the search alone (goal ≤ 5x)."""
+    found = []
+    for result in results:
+        http, name = result["http_ms"], f"{backend} {result['query']}"
+        if "sql_ms" not in result:
+            found.append(Figure("1 search", f"{name}, HTTP p95", http["p95"], note=f"p50 {http['p50']:.2f}"))
+            continue
+        sql = result["sql_ms"]
+        note = f"p50 {http['p50']:.2f}; SQL alone p50 {sql['p50']:.2f} p95 {sql['p95']:.2f}"
+        found.append(Figure("1 search", f"{name}, HTTP p95", http["p95"], goal=GOAL_P95_MS, note=note))
+        found.append(Figure("1 search", f"{name}, HTTP/SQL p95", result["ratio_p95"], unit="x", goal=GOAL_RATIO))
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench search", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 firms of 20,000 clients, 30 rounds")
@@ -336,12 +352,15 @@ def main(argv: list[str] | None = None) -> int:
         "backends": {},
     }
     print(f"search: {rounds} requests per query; load average {load_before[0]:.1f} on {os.cpu_count()} cores")
+    figures: list[Figure] = []
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         report["backends"][backend] = measure(backend, size, rounds)
+        figures += figures_of(backend, report["backends"][backend])
     report["machine"]["load_after"] = os.getloadavg()
+    print()
+    print_figures(figures)
     target = args.json or RESULTS / f"search{'-quick' if args.quick else ''}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(report, indent=2))
+    write(target, figures, **report)
     print(f"\nfigures written to {target}")
     return 0
 

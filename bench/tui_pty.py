@@ -128,6 +128,14 @@ class Terminal:
         fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def peak_rss_mb(self) -> float:
+        """The largest resident size the app has reached so far (VmHWM), in MB of 2**20 bytes."""
+        assert self._process is not None
+        for line in Path(f"/proc/{self._process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
     def press(self, key: str) -> float:
         """Send a key as a terminal does; returns when it was sent."""
         os.write(self._controller, KEYS.get(key, key.encode()))
@@ -138,8 +146,10 @@ class Terminal:
         assert self._process is not None
         self.press("ctrl+q")
         try:
-            self.read_for(0.5)
-            return self._process.wait(timeout=30)
+            deadline = time.perf_counter() + 30
+            while self._process.poll() is None and time.perf_counter() < deadline:
+                self._read(0.05)  # what it writes while leaving, so that it never waits on a full pty
+            return self._process.wait(timeout=1)
         finally:
             if self._process.poll() is None:
                 self._process.kill()
