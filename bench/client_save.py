@@ -303,13 +303,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a 20,000-client firm, fewer rounds, no served server")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--clients", type=int, default=None, help="clients in the firm (default 100,000)")
-    parser.add_argument("--rounds", type=int, default=None, help="requests per figure (default 200, quick 40)")
-    parser.add_argument("--saves", type=int, default=None, help="concurrent saves (default 1600, quick 400)")
+    parser.add_argument("--rounds", type=int, default=None, help="requests per figure (default 200, quick 30)")
+    parser.add_argument("--saves", type=int, default=None, help="concurrent saves (default 1600, quick 160)")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args(argv)
     clients = args.clients or (20_000 if args.quick else 100_000)
-    rounds = args.rounds or (40 if args.quick else 200)
-    saves = args.saves or (400 if args.quick else 1600)
+    rounds = args.rounds or (30 if args.quick else 200)
+    saves = args.saves or (160 if args.quick else 1600)
     report: dict[str, Any] = {"clients": clients, "rounds": rounds, "saves": saves, "backends": {}}
     figures: list[Figure] = []
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:

@@ -34,44 +34,46 @@ LABELS = {
 }
 
 
-def average_bytes(terminal: Terminal, key: str, times: int) -> float:
-    """Bytes per press of `key`, each press waited out before the next."""
+def average_bytes(terminal: Terminal, key: str, times: int, quiet: float) -> float:
+    """Bytes per press of `key`, each press waited out (`quiet` s without output) before the next."""
     sizes = []
     for _ in range(times):
         terminal.press(key)
-        sizes.append(len(terminal.settle(quiet=0.15).data))
+        sizes.append(len(terminal.settle(quiet=quiet).data))
     return statistics.mean(sizes)
 
 
 def measure_size(
-    folder: Path, clients: int, size: tuple[int, int], *, moves: int, idle: float, quiet: float
+    folder: Path, clients: int, size: tuple[int, int], *, moves: int, idle: float, quick: bool
 ) -> dict[str, float]:
-    """Bytes per action at `size`; a search keystroke's answer ends after `quiet` s without output."""
+    """Bytes per action at `size`. An action's output ends when the app has been quiet for a while: shorter
+    waits in quick mode (the app answers a key in a few ms; a search in under 0.1 s)."""
+    settle, key, search = (0.3, 0.1, 0.3) if quick else (0.5, 0.15, 0.6)
     terminal = Terminal(folder, clients, size=size)
     terminal.start()
     shown, _ = terminal.read_until(CLIENT_ROW, seconds=120)
-    first_frame = len(shown) + len(terminal.settle(quiet=1.0).data)
+    first_frame = len(shown) + len(terminal.settle(quiet=2 * settle).data)
     body = size[1] - 4  # search line, table header, footer; and one row of slack
     figures = {"first_frame": float(first_frame)}
-    figures["cursor_move"] = average_bytes(terminal, "down", min(moves, body - 2))
+    figures["cursor_move"] = average_bytes(terminal, "down", min(moves, body - 2), key)
     terminal.press("home")
-    terminal.settle(quiet=0.3)
+    terminal.settle(quiet=settle)
     for _ in range(body + 1):  # to the last visible row: each further move scrolls one line
         terminal.press("down")
-    terminal.settle(quiet=0.5)
-    figures["scroll_line"] = average_bytes(terminal, "down", moves)
-    figures["page_down"] = average_bytes(terminal, "pagedown", moves // 2)
+    terminal.settle(quiet=settle)
+    figures["scroll_line"] = average_bytes(terminal, "down", moves, key)
+    figures["page_down"] = average_bytes(terminal, "pagedown", moves // 2, key)
     terminal.press("home")
-    terminal.settle(quiet=0.5)
+    terminal.settle(quiet=settle)
     terminal.press("/")
-    terminal.settle(quiet=0.3)
+    terminal.settle(quiet=settle)
     typed = []
     for character in "arch":  # each: the echo, then the results replacing the table
         terminal.press(character)
-        typed.append(len(terminal.settle(quiet=quiet).data))
+        typed.append(len(terminal.settle(quiet=search).data))
     figures["search_keystroke"] = statistics.mean(typed)
     terminal.press("escape")
-    terminal.settle(quiet=0.5)
+    terminal.settle(quiet=settle)
     figures["idle"] = float(len(terminal.read_for(idle)))
     status = terminal.quit()
     assert status == 0, f"codadesk ended with {status}"
@@ -79,11 +81,11 @@ def measure_size(
 
 
 def measure(
-    *, clients: int = 100_000, moves: int = 20, idle: float = 5.0, quiet: float = 0.6
+    *, clients: int = 100_000, moves: int = 20, idle: float = 5.0, quick: bool = False
 ) -> dict[str, dict[str, float]]:
     folder = ensure_demo(clients)
     return {
-        f"{columns}x{rows}": measure_size(folder, clients, (columns, rows), moves=moves, idle=idle, quiet=quiet)
+        f"{columns}x{rows}": measure_size(folder, clients, (columns, rows), moves=moves, idle=idle, quick=quick)
         for columns, rows in SIZES
     }
 
@@ -105,8 +107,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a 2,000-client demo, fewer moves, 1 s of idling")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
-    clients, moves, idle, quiet = (2000, 8, 1.0, 0.3) if args.quick else (args.clients, 20, 5.0, 0.6)
-    values = measure(clients=clients, moves=moves, idle=idle, quiet=quiet)
+    clients, moves, idle = (2000, 6, 1.0) if args.quick else (args.clients, 20, 5.0)
+    values = measure(clients=clients, moves=moves, idle=idle, quick=args.quick)
     figures = figures_of(values, idle=idle, clients=clients)
     print("bytes written to a pty by codadesk, per action:")
     print_figures(figures)
