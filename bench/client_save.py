@@ -3,7 +3,7 @@
     .venv/bin/python -m bench client_save [--quick] [--backends sqlite,postgresql] [--rounds N] [--json FILE]
 
 Each backend gets one demo firm in mode `service` (100,000 clients; `--quick`: 20,000), built once and kept:
-SQLite in `bench/.cache/save-<n>.db`, PostgreSQL as the database `codadesk_bench_save` (`..._quick`). The
+SQLite in `bench/.cache/save-<n>.db`, PostgreSQL as the database `codadesk_bench_save_<n>`. The
 saves change a printed field (`street`), so each one writes the client, gives its three unsigned mandates a
 new document to present and adds a history row: the whole impact check.
 
@@ -61,7 +61,7 @@ def database_url(backend: str, clients: int) -> str:
     if backend == "sqlite":
         url = f"sqlite:///{CACHE / f'save-{clients}.db'}"
     else:
-        name = "codadesk_bench_save" if clients >= 100_000 else "codadesk_bench_save_quick"
+        name = f"codadesk_bench_save_{clients}"
         url = make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
     marker = CACHE / f"save-{backend}-{clients}.built"
     if not marker.exists():
