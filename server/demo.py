@@ -95,9 +95,9 @@ REGION_WEIGHTS = {"nl": 50, "fr": 30, "bru": 17, "de": 3}
 BRUSSELS_LANGUAGES = (("fr", 65), ("nl", 25), ("en", 10))
 
 SURNAMES = {
-    "nl": "Peeters Janssens Maes Jacobs Mertens Willems Claes Goossens Wouters De Smet Vermeulen Van den Broeck "
-    "Hermans Aerts Verstraete Desmet Coppens Van Damme Lemmens Declercq Vandenberghe Martens Pauwels Smets "
-    "Verhoeven Wuyts De Backer Segers Bogaerts Van de Velde Quackelbeen Dewulf Vercammen Geerts",
+    "nl": "Peeters|Janssens|Maes|Jacobs|Mertens|Willems|Claes|Goossens|Wouters|De Smet|Vermeulen|Van den Broeck|"
+    "Hermans|Aerts|Verstraete|Desmet|Coppens|Van Damme|Lemmens|Declercq|Vandenberghe|Martens|Pauwels|Smets|"
+    "Verhoeven|Wuyts|De Backer|Segers|Bogaerts|Van de Velde|Quackelbeen|Dewulf|Vercammen|Geerts",
     "fr": "Dubois Lambert Dupont Martin Simon Laurent Leclercq Renard Lejeune Lemaire Denis Collard François "
     "Mathieu Fontaine Gérard Mercier Hubert Lecomte Wathelet Noël Fournier Delhaye Piérard Thiry Gilson "
     "Xhonneux Bodart Henrard Jacquemin Grégoire Lefèvre Masson",
@@ -121,7 +121,7 @@ ACTIVITIES = {
 }
 ASSOCIATIONS = {
     "nl": "Sportclub Jeugdhuis Muziekvereniging Toneelkring Voetbalclub",
-    "fr": "Cercle Club de tennis Harmonie Maison de jeunes Football Club",
+    "fr": "Cercle|Club de tennis|Harmonie|Maison de jeunes|Football Club",
     "de": "Sportverein Musikverein Jugendtreff",
     "en": "Foundation Society",
 }

@@ -110,6 +110,21 @@ def test_ratios_are_those_of_spec_9(database: Database) -> None:
         assert 0.75 < len(with_mandates) / len(clients) < 0.95
 
 
+STRAY_WORD = re.compile(
+    r"(?:^|\s)(?:De|Van|den|de|Club|Maison)(?=\s+(?:&|BV|NV|CommV|SRL|SA|SComm|GmbH|AG|VZW|ASBL|VoG)?$|\s+&)"
+)
+"""A particle of a surname (`Van den Broeck`) or of a club's name left alone: `Apotheek Van BV`."""
+
+
+def test_names_keep_their_particles_together(database: Database) -> None:
+    (account,) = seed_demo(database, clients_per_firm=3000, firms=1, seed=2)
+    names = [c.company_name for c in clients_of(database, account.firm_id)]
+    assert [name for name in names if STRAY_WORD.search(name)] == []
+    assert any(" Van den Broeck" in name or "Van den Broeck " in name for name in names), "the check saw some"
+    representatives = [c.representative_name for c in clients_of(database, account.firm_id)]
+    assert not [name for name in representatives if name.split()[-1] in ("De", "Van", "den", "de")]
+
+
 def test_every_value_is_valid(database: Database) -> None:
     (account,) = seed_demo(database, clients_per_firm=800, firms=1, seed=5)
     clients = clients_of(database, account.firm_id)
