@@ -1,15 +1,15 @@
 """`python -m bench` (`make bench`): every benchmark of issue 7, one script per figure, each in its own process.
 
-    .venv/bin/python -m bench [--quick] [--list] [NAME ...] [script options]
+    .venv/bin/python -m bench [--quick] [--list] [--compare FILE] [NAME ...] [script options]
 
 NAME picks scripts (`search`, `client_save`, ...); none runs them all, in the order of issue 7 and then the
 others. `--quick` gives each its short form (under a minute in all, once the cached databases exist). Each
 script writes its figures to `bench/results/<name>[-quick].json`; at the end one table shows every figure
 next to its goal, met or NOT met, and the value of the previous run. A run of all scripts writes that table
 as `bench/results/summary.json` (`summary-quick.json` with `--quick`), the previous run's file being the one
-compared with. Benchmarks never fail on time: the exit code is non-zero only when a script itself broke, and
-the table still shows what the others measured. Other options go to every script run
-(`python -m bench search --backends sqlite --rounds 50`).
+compared with (`--compare FILE`: a kept summary instead). Benchmarks never fail on time: the exit code is
+non-zero only when a script itself broke, and the table still shows what the others measured. Other options
+go to every script run (`python -m bench search --backends sqlite --rounds 50`).
 """
 
 from __future__ import annotations
@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", metavar="NAME", help="scripts to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="each script's short form")
     parser.add_argument("--list", action="store_true", help="list the scripts and exit")
+    parser.add_argument(
+        "--compare", type=Path, metavar="FILE", help="a summary JSON to compare with (default: the previous run's)"
+    )
     args, extra = parser.parse_known_args(argv)
     available = scripts()
     if args.list:
@@ -87,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown benchmark {', '.join(unknown)}; --list shows them")
     RESULTS.mkdir(exist_ok=True)
     summary_path = RESULTS / f"summary{'-quick' if args.quick else ''}.json"
-    previous = previous_figures(summary_path)
+    compared = args.compare or summary_path
+    previous = previous_figures(compared)
     names = args.names or available
     load_before = os.getloadavg()
     started = time.perf_counter()
@@ -119,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{load_after[0]:.1f} " + "=" * 30
     )
     if previous is None:
-        print(f"(no earlier {summary_path.name}: nothing to compare with)")
+        print(f"(no {compared}: nothing to compare with)")
+    else:
+        print(f"(the previous column: {compared})")
     print(table(figures, previous))
     missed = [figure for figure in figures if figure.met is False]
     goals = [figure for figure in figures if figure.met is not None]
