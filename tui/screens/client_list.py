@@ -137,6 +137,24 @@ class ClientListScreen(Screen[None]):
         self.leave_email()
         self.query_one(SearchBar).focus_search()
 
+    def on_key(self, event: events.Key) -> None:
+        """A letter typed on the table searches: no key lost, and no `/` needed.
+
+        Keys that arrive in the same read as `/` reach the table before the focus has moved: a fast typist's
+        first letters would otherwise be lost. Bound keys (`@`, `/`, ...) and space keep their meaning.
+        """
+        if self.focused is not self.table or not event.is_printable or not event.character:
+            return
+        if event.character == " " or event.key in self.active_bindings:
+            return
+        event.stop()
+        event.prevent_default()
+        self.leave_email()
+        search = self.query_one(SearchInput)
+        search.focus()
+        search.cursor_position = len(search.value)
+        search.insert_text_at_cursor(event.character)
+
     def action_toggle_missing_email(self) -> None:
         self.query_one(SearchBar).toggle_missing_email()
 

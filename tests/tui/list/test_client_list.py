@@ -111,6 +111,28 @@ async def test_a_search_goes_out_at_the_first_keystroke_and_a_fast_typist_keeps_
         assert table.window.row_count == len(expected)
 
 
+async def test_letters_typed_on_the_table_go_to_the_search_box(
+    make_app: AppFactory, api: Client, wait_until: WaitUntil
+) -> None:
+    """Type-ahead: no `/` needed, and letters that reach the table before a `/`'s focus move are not lost."""
+    expected = await all_rows(api, "apotheek")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: shown(app), "the first page")
+        await pilot.press(*"apo")
+        search = app.screen.query_one(SearchInput)
+        assert app.focused is search
+        assert search.value == "apo"
+        await pilot.press(*"theek")
+        table = table_of(app)
+        await wait_until(pilot, lambda: shown(app) and table.window.query.text == "apotheek", "the search")
+        assert table.window.row_count == len(expected)
+        await pilot.press("escape")
+        assert table.has_focus
+        await pilot.press("@")
+        assert isinstance(app.focused, EmailInput), "a bound key keeps its meaning"
+
+
 async def test_an_older_search_never_replaces_a_newer_one(
     make_app: AppFactory, api: Client, transport: SwitchableTransport, wait_until: WaitUntil
 ) -> None:
