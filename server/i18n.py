@@ -142,6 +142,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "De gegevens van de klant zijn gewijzigd terwijl het mandaat werd voorbereid; probeer opnieuw",
         "de": "Die Daten des Kunden haben sich während der Vorbereitung des Mandats geändert; bitte erneut versuchen",
     },
+    "error.email_undeliverable": {
+        "en": "The client's e-mail address cannot receive mail; correct it on the client first",
+        "fr": "L'adresse e-mail du client ne peut pas recevoir de courrier; corrigez-la d'abord sur le client",
+        "nl": "Het e-mailadres van de klant kan geen mail ontvangen; verbeter het eerst bij de klant",
+        "de": "Die E-Mail-Adresse des Kunden kann keine Mails empfangen; korrigieren Sie sie zuerst beim Kunden",
+    },
     "error.twikey_failed": {
         "en": "Twikey refused the signing link: {message}",
         "fr": "Twikey a refusé le lien de signature: {message}",

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -21,6 +22,36 @@ from server.models import Client, Mandate
 MailKind = Literal["mandate", "reminder"]
 MAX_REMINDERS = 3
 """Reminders a mandate gets at most (SPEC §5); subjects say "Reminder 2/3"."""
+
+
+class UndeliverableAddress(ValueError):
+    """The client's stored e-mail cannot be written as a recipient (data not written through the API)."""
+
+
+_LINE_BREAKERS = dict.fromkeys([*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029], " ")
+
+
+def one_line(text: str) -> str:
+    """`text` fit for a header: a stored name or bank name with CR/LF or other controls becomes one line
+    (a header must never be split by data: that is how headers are injected)."""
+    return " ".join(text.translate(_LINE_BREAKERS).split())
+
+
+def recipient(client: Client) -> Address:
+    """The `To` of an e-mail to `client`, or `UndeliverableAddress`."""
+    try:
+        return Address(display_name=one_line(client.company_name), addr_spec=client.email or "")
+    except (ValueError, IndexError, HeaderParseError) as error:
+        raise UndeliverableAddress(f"client {client.id}: the e-mail address cannot receive mail") from error
+
+
+def deliverable(client: Client) -> bool:
+    """Whether an e-mail to `client` can be written at all."""
+    try:
+        recipient(client)
+    except UndeliverableAddress:
+        return False
+    return bool(client.email)
 
 
 @dataclass(frozen=True)
@@ -78,14 +109,17 @@ def compose_mandate_email(
         message_id: a fixed `Message-ID`; a new one by default.
     """
     if not client.email:
-        raise ValueError(f"client {client.id} has no e-mail address")
+        raise UndeliverableAddress(f"client {client.id} has no e-mail address")
+    to = recipient(client)
     language = client.language if client.language in MAIL_LANGUAGES else FALLBACK_LANGUAGE
     bank = mandate.bank
     filename = attachment_name(mandate)
     if kind == "reminder":
-        subject = mail_text("subject.reminder", language, number=reminder_number, total=MAX_REMINDERS, bank=bank.name)
+        subject = mail_text(
+            "subject.reminder", language, number=reminder_number, total=MAX_REMINDERS, bank=one_line(bank.name)
+        )
     else:
-        subject = mail_text("subject.mandate", language, bank=bank.name)
+        subject = mail_text("subject.mandate", language, bank=one_line(bank.name))
     body = _body(
         language,
         client=client,
@@ -99,7 +133,7 @@ def compose_mandate_email(
     # Headers must be ASCII unless the server speaks SMTPUTF8; only an internationalised address needs that.
     message = EmailMessage(policy=policy.SMTP if client.email.isascii() else policy.SMTPUTF8)
     message["From"] = mail_from
-    message["To"] = Address(display_name=client.company_name, addr_spec=client.email)
+    message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id or new_message_id(mail_from)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from server.config import Settings
 from server.db import Database
-from server.mail.compose import MAX_REMINDERS
+from server.mail.compose import MAX_REMINDERS, deliverable
 from server.mail.outbox import queue_mandate_email
 from server.models import Client, Firm, Mandate
 
@@ -167,7 +167,7 @@ def _queue_if_still_due(
         and mandate.document_version == seen.document_version
     )
     client = session.get_one(Client, mandate.client_id)
-    if not unchanged or not client.email:
+    if not unchanged or not client.email or not deliverable(client):
         return None
     mandate.reminders_sent += 1
     mandate.last_reminder_at = now

@@ -28,6 +28,7 @@ from server.db import Database
 from server.errors import ActionUnavailable, Conflict, NotFound, TooManyRequests, UpstreamFailed, ValidationFailed
 from server.i18n import translate
 from server.idempotency import Answer, IdempotencyKey
+from server.mail.compose import UndeliverableAddress
 from server.mail.outbox import queue_mandate_email
 from server.mandates import repository
 from server.mandates.documents import document_filename, render_mandate_pdf
@@ -156,16 +157,20 @@ class MandateService:
         self._check_resend_limit(session, mandate, now)
         if (client.version, mandate.document_version) != seen:
             raise _DataChanged
-        message = queue_mandate_email(
-            session,
-            self.settings,
-            client=client,
-            mandate=mandate,
-            pdf=pdf,
-            twikey_url=_current_link(mandate),
-            kind="mandate",
-            now=now,
-        )
+        try:
+            message = queue_mandate_email(
+                session,
+                self.settings,
+                client=client,
+                mandate=mandate,
+                pdf=pdf,
+                twikey_url=_current_link(mandate),
+                kind="mandate",
+                now=now,
+            )
+        except UndeliverableAddress as error:
+            message_text = translate("error.email_undeliverable", self.language)
+            raise ValidationFailed(message_text, fields={"email": [message_text]}) from error
         if mandate.status != "sent_to_client":
             mandate.status = "sent_to_client"
             mandate.status_changed_at = now

@@ -150,3 +150,35 @@ def test_reminders_do_not_count_against_the_limit(
     codes = [act(http, firm, mandate, "resend").status_code for _ in range(5)]
 
     assert codes == [202] * 5
+
+
+def test_stored_line_breaks_in_a_name_never_split_a_header(
+    http: TestClient, database: Database, firm: FirmAccess, clock: MovableClock
+) -> None:
+    """Data written outside the API (an import) may hold CR/LF: the e-mail still goes, one header per line."""
+    mandate = make_mandate(database, firm, company_name="Dupont\r\nBcc: thief@evil.example\r\n SRL", language="fr")
+
+    answer = act(http, firm, mandate, "resend")
+
+    assert answer.status_code == 202
+    [row] = outbox_of(database, mandate)
+    message = email.message_from_bytes(row.raw, policy=default)
+    assert message["Bcc"] is None
+    assert str(message["To"]) == f'"Dupont Bcc: thief@evil.example SRL" <{row.to_addr}>'
+    headers = row.raw.split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nBcc:" not in headers
+
+
+def test_a_stored_address_that_cannot_receive_mail_is_refused_naming_the_field(
+    http: TestClient, database: Database, firm: FirmAccess, clock: MovableClock
+) -> None:
+    mandate = make_mandate(database, firm, email="compta at dupont", language="en")
+
+    answer = act(http, firm, mandate, "resend")
+
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert "cannot receive mail" in error["message"]
+    assert list(error["fields"]) == ["email"]
+    assert outbox_of(database, mandate) == []
+    assert stored(database, mandate).status == "in_preparation"
