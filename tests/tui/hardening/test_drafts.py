@@ -50,6 +50,14 @@ def editing(app: Any) -> bool:
     return isinstance(screen, ClientScreen) and screen.editing and screen.client is not None
 
 
+def offered(app: Any, client_name: str = "") -> bool:
+    """A draft's offer is on screen, composed (pushed is not enough: its text is not there yet)."""
+    screen = app.screen
+    return (
+        isinstance(screen, RestoreDraftScreen) and bool(screen.query("#draft-question")) and client_name in screen.text
+    )
+
+
 def field_input(app: Any, field: str) -> Input:
     screen = app.screen
     assert isinstance(screen, ClientScreen)
@@ -188,7 +196,7 @@ async def test_at_start_the_draft_is_offered_and_restored_in_edit_mode(
         first.exit()  # as good as a crash for the draft: the pty test kills a real codadesk
     app = open_app(drafts=drafts)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RestoreDraftScreen), "the offer")
+        await wait_until(pilot, lambda: offered(app), "the offer")
         offer = app.screen
         assert isinstance(offer, RestoreDraftScreen)
         assert "An unsaved edit of Acme NV (ACME-01) from " in offer.text
@@ -251,7 +259,7 @@ async def test_a_draft_of_a_client_changed_since_shows_theirs_and_yours(
     await api.update_client(story.client_id, {"city": "Brussel", "postal_code": "1000"}, version=before.version)
     app = open_app(drafts=drafts)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RestoreDraftScreen), "the offer")
+        await wait_until(pilot, lambda: offered(app), "the offer")
         await pilot.press("r")
         await wait_until(pilot, lambda: editing(app), "the form")
         screen = app.screen
@@ -300,12 +308,12 @@ async def test_discard_removes_a_draft_and_later_keeps_it_for_the_next_start(
         )
     app = open_app(drafts=drafts)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RestoreDraftScreen), "the first offer")
+        await wait_until(pilot, lambda: offered(app), "the first offer")
         assert "Nieuwkomer BV" in app.screen.text, "newest first"  # type: ignore[attr-defined]
         await pilot.press("d")
         await wait_until(
             pilot,
-            lambda: isinstance(app.screen, RestoreDraftScreen) and "Acme NV" in app.screen.text,
+            lambda: offered(app, "Acme NV"),
             "the second offer",
         )
         assert [p.stem for p in draft_files(drafts)] == [str(story.client_id)]

@@ -137,7 +137,11 @@ async def test_a_canary_token_never_shows_on_any_screen_nor_in_a_log_line(
         assert CANARY not in f"{app.title} {app.sub_title}"
 
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RestoreDraftScreen), "the offer of a draft")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, RestoreDraftScreen) and bool(app.screen.query("#draft-question")),
+            "the offer of a draft",
+        )
         await look("the offer of a draft")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, ClientListScreen), "the list")
