@@ -90,7 +90,7 @@ def main() -> None:
     note = f"{2 * clients:,}-client demo ({size:.0f} MB), {runs} runs"
     figures = []
     for key, label in (
-        ("import_ms", "imports (server, FastAPI, SQLAlchemy, fpdf)"),
+        ("import_ms", "imports (server, FastAPI, SQLAlchemy)"),
         ("ready_ms", "open_embedded_client → first me()"),
         ("process_ms", "whole process start → first answer"),
     ):
