@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -50,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="answer the HTTP API (the database must be migrated)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="server processes answering on the port (default 1; one process answers on one core at a time)",
+    )
     serve.set_defaults(run=run_serve)
 
     commands.add_parser("migrate", parents=[common], help="bring the schema to the newest version").set_defaults(
@@ -77,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true", help="one round, then exit")
     worker.set_defaults(run=run_worker)
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def _count(text: str) -> int:
@@ -132,8 +147,20 @@ def run_serve(args: argparse.Namespace) -> int:
 
     url = _database_url(args)
     _require_newest_schema(url)
-    settings = Settings.from_env(database_url=url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    if args.workers == 1:
+        settings = Settings.from_env(database_url=url)
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        return 0
+    # Each worker process builds its own app (and database pool) from the environment it inherits.
+    os.environ["CODADESK_DATABASE_URL"] = url
+    uvicorn.run(
+        "server.main:create_app",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+    )
     return 0
 
 

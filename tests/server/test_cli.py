@@ -160,3 +160,46 @@ def _wait_for(request: Any, *, within: float = 30) -> httpx.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def test_serve_with_two_workers_answers_from_two_processes(empty_database: str) -> None:
+    (account,) = demo_accounts(empty_database, "--clients", "5", "--firms", "1")
+    port = free_port()
+    server = subprocess.Popen(
+        [SERVER, "serve", "--database", empty_database, "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        me = _wait_for(lambda: httpx.get(f"{base}/me", headers=_bearer(account["token"]), timeout=2))
+        assert me.status_code == 200
+        for _ in range(20):
+            clients = httpx.get(f"{base}/clients", headers=_bearer(account["token"]), timeout=5)
+            assert clients.json()["total"] == 5
+        workers = [pid for pid in _children(server.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(workers) == 2, "uvicorn's supervisor runs two worker processes (and multiprocessing's tracker)"
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        finally:
+            if server.poll() is None:
+                server.kill()
+            server.communicate()
+    assert server.returncode == 0
+    assert run("serve", "--database", empty_database, "--workers", "0").returncode == 2
+
+
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
