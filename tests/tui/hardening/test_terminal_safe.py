@@ -154,14 +154,15 @@ async def test_the_action_sheet_its_question_and_its_outcomes_read_literally(
         await pilot.press("n")
         await wait_until(pilot, lambda: app.screen is sheet, "the sheet again")
 
-        # A resend to the hostile name and address: the server cannot compose the e-mail (a 500: CR and LF in
-        # the name and the bank's name, an address it cannot parse); the sheet says it failed, never that it was done.
+        # A resend to the hostile name and address: the server refuses an address it cannot write as a recipient
+        # (a 422 naming `email`; CR and LF in the names are written on one header line); the sheet says why, never
+        # that it was done.
         await pilot.press("r")
         await wait_until(pilot, lambda: sheet.busy is None, "the resend's answer")
         outcome = sheet.query_one(ActionOutcome)
         assert outcome.text.startswith("Resend: ")
         assert "Queued" not in outcome.text
-        assert "failed" in outcome.text
+        assert "cannot receive mail" in outcome.text
         await assert_safe(pilot, literal=False)
 
         # With a good name and address the resend is queued; its delivery then fails with a hostile error.
