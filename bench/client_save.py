@@ -12,7 +12,7 @@ included): GET /me (the harness's floor), GET client, POST check, PATCH save p50
 the service's own save without HTTP. Then, on PostgreSQL, saves per second with 8 concurrent clients (goal
 ≥ 1,000/s): 8 asyncio tasks, each PATCHing its own clients through the in-process ASGI app (one Python
 process: the GIL and the thread pool are shared, as in one server worker); and the same 8 tasks against a
-real `codadesk-server serve` process (uvicorn, one worker) over TCP on 127.0.0.1.
+real `codadesk-server serve` (uvicorn, one worker process, then two) over TCP on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ GOAL_P95_MS = 10.0
 GOAL_PER_SECOND = 1000.0
 CONCURRENCY = 8
 SERVER = Path(sys.executable).parent / "codadesk-server"
+SERVED_WORKERS = (1, 2)
+"""Server processes of the served figure: this machine has 2 cores (PostgreSQL shares them)."""
 
 
 # --- the databases ---------------------------------------------------------------------------------------
@@ -222,19 +224,32 @@ def measure(backend: str, clients: int, rounds: int, saves: int, served: bool) -
 
         asyncio.run(run())
         if backend == "postgresql" and served:
-            raw["served_per_second"] = against_server(url, token, ids, saves)
+            raw["served_per_second"] = {
+                workers: against_server(url, token, ids, saves, workers=workers) for workers in SERVED_WORKERS
+            }
         return raw
     finally:
         database.dispose()
 
 
-def against_server(url: str, token: str, ids: list[int], saves: int) -> float:
-    """The same concurrent saves against `codadesk-server serve` (uvicorn) in its own process."""
+def against_server(url: str, token: str, ids: list[int], saves: int, *, workers: int) -> float:
+    """The same concurrent saves against `codadesk-server serve --workers N` (uvicorn) in its own processes."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     server = subprocess.Popen(
-        [str(SERVER), "serve", "--database", url, "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(SERVER),
+            "serve",
+            "--database",
+            url,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            f"{workers}",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -283,16 +298,16 @@ def figures_of(backend: str, raw: dict[str, Any]) -> list[Figure]:
                 note=f"{how} through the app in one process",
             )
         )
-    if "served_per_second" in raw:
+    for workers, per_second in raw.get("served_per_second", {}).items():
         found.append(
             Figure(
                 SECTION,
-                f"{backend} concurrent saves, {CONCURRENCY} clients, codadesk-server serve",
-                raw["served_per_second"],
+                f"{backend} concurrent saves, {CONCURRENCY} clients, codadesk-server serve --workers {workers}",
+                per_second,
                 unit="/s",
                 goal=GOAL_PER_SECOND,
                 compare=">=",
-                note=f"{how} over TCP to uvicorn (1 worker)",
+                note=f"{how} over TCP to uvicorn ({workers} worker process{'es' if workers > 1 else ''})",
             )
         )
     return found
