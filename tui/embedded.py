@@ -27,6 +27,7 @@ A codadesk with a new migration file lists differently, so that start migrates.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
@@ -170,6 +171,9 @@ def _prepare(folder: Path, demo_size: int) -> tuple[FastAPI, Database, Worker, s
 
     migrated = seeded = token_issued = False
     if not (token_path.exists() and _schema_is_current(database_path, stamp_path)):
+        # Building or migrating the demo makes garbage by the million: collect it (`codadesk` may have paused
+        # the collector for its start, see `tui.app.settle_memory`).
+        gc.enable()
         try:
             with _exclusive(folder / ".lock"):
                 # Another process may have finished the first start while we waited for the lock.
