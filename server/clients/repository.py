@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, Row, case, func, select, true, update
 from sqlalchemy.orm import Session, defer
 
 from api_client.models import UNSIGNED_STATUSES
@@ -73,27 +73,29 @@ def update_client(session: Session, firm_id: int, client_id: int, *, version: in
 
 def touch_mandates(
     session: Session, firm_id: int, *, new_document: Collection[int], to_represent: Collection[int]
-) -> None:
-    """Give unsigned mandates a new document version and mark them to be presented again.
+) -> dict[int, Row[int, int, bool]]:
+    """Give unsigned mandates a new document version and mark them to be presented again, in one statement;
+    the touched mandates' new `document_version` and `needs_representation`, by id.
 
     The status condition is repeated here so that a mandate signed by a concurrent transaction after the
     rules looked at it is left alone.
     """
-    unsigned = Mandate.status.in_(UNSIGNED_STATUSES)
-    if new_document:
-        session.execute(
-            update(Mandate)
-            .where(Mandate.id.in_(new_document), Mandate.firm_id == firm_id, unsigned)
-            .values(document_version=Mandate.document_version + 1)
-            .execution_options(synchronize_session=False)
+    touched = set(new_document) | set(to_represent)
+    if not touched:
+        return {}
+    statement = (
+        update(Mandate)
+        .where(Mandate.id.in_(touched), Mandate.firm_id == firm_id, Mandate.status.in_(UNSIGNED_STATUSES))
+        .values(
+            document_version=case(
+                (Mandate.id.in_(list(new_document)), Mandate.document_version + 1), else_=Mandate.document_version
+            ),
+            needs_representation=case((Mandate.id.in_(list(to_represent)), true()), else_=Mandate.needs_representation),
         )
-    if to_represent:
-        session.execute(
-            update(Mandate)
-            .where(Mandate.id.in_(to_represent), Mandate.firm_id == firm_id, unsigned)
-            .values(needs_representation=True)
-            .execution_options(synchronize_session=False)
-        )
+        .returning(Mandate.id, Mandate.document_version, Mandate.needs_representation)
+        .execution_options(synchronize_session=False)
+    )
+    return {row.id: row for row in session.execute(statement)}
 
 
 def add_history(
