@@ -89,7 +89,15 @@ class Database:
         self.url = normalise_url(url)
         self.engine = create_db_engine(self.url, pool_size=pool_size, sqlite_mmap_bytes=sqlite_mmap_bytes)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL reads run in autocommit: no BEGIN and ROLLBACK round trips around them (0.2 ms of every
+        # request). Nothing is lost: at READ COMMITTED each statement sees its own snapshot inside a
+        # transaction too, and a read session takes no locks.
+        reader = (
+            self.engine
+            if self.url.get_backend_name() == "sqlite"
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._read = sessionmaker(reader, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         self._write = sessionmaker(writer, expire_on_commit=False)
 

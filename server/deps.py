@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from server.auth import Principal, principal_for
 from server.config import Settings
@@ -40,11 +41,16 @@ def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> Principal:
     """The caller of a bearer token; 401 without a valid one."""
+    with database.read() as session:
+        return authenticate(session, credentials)
+
+
+def authenticate(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    """`get_principal` in a session the caller goes on using (one connection checkout for a whole request)."""
     token = credentials.credentials.strip() if credentials is not None else ""
     if not token:
         raise Unauthorized("A valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-    with database.read() as session:
-        principal = principal_for(session, token)
+    principal = principal_for(session, token)
     if principal is None:
         raise Unauthorized("The token is not valid", headers={"WWW-Authenticate": "Bearer"})
     return principal

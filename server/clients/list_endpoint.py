@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api_client import models as wire
 from server.clients.search import search_clients
-from server.deps import BEARER, DatabaseDep, SettingsDep, get_principal
+from server.deps import BEARER, DatabaseDep, SettingsDep, authenticate
 
 router = APIRouter(tags=["clients"])
 
@@ -28,14 +28,15 @@ async def list_clients(
 ) -> Response:
     """The caller's firm's clients matching `q`, in name order, one keyset page at a time.
 
-    The token check and the search share one trip to the thread pool (`get_principal` is called, not
-    depended on): this answers every keystroke, and each hop costs a context switch. The page is written
-    as JSON by its model directly (`response_model` still documents it).
+    The token check and the search share one trip to the thread pool and one database session
+    (`authenticate` is called, not depended on): this answers every keystroke, and each hop and each
+    connection checkout costs. The page is written as JSON by its model directly (`response_model` still
+    documents it).
     """
 
     def page() -> bytes:
-        principal = get_principal(database, credentials)
         with database.read() as session:
+            principal = authenticate(session, credentials)
             return (
                 search_clients(
                     session,

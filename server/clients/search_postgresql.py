@@ -80,13 +80,15 @@ SCANS = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
 
 
 def _scans(value: str) -> str:
-    return "SELECT " + ", ".join(f"set_config('{setting}', '{value}', true)" for setting in SCANS)
+    # Session-wide, not `is_local`: reads run in autocommit (`server.db`), where a local setting would end
+    # with its own statement. `_bitmap_scans_only` puts them back right after the one statement.
+    return "SELECT " + ", ".join(f"set_config('{setting}', '{value}', false)" for setting in SCANS)
 
 
 @contextmanager
 def _bitmap_scans_only(session: Session) -> Iterator[None]:
     """For one statement: the planner may only use bitmap scans, i.e. the GIN indexes (one round trip to
-    set, one to reset, for the rest of the transaction)."""
+    set, one to reset)."""
     session.execute(sql_text(_scans("off")))
     try:
         yield

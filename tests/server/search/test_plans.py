@@ -136,3 +136,29 @@ def test_missing_email_and_a_term_together(demo_firm: Searcher) -> None:
         body = demo_firm.page(q=q, missing_email="true", limit=3)
         assert body["total"] == len(expected)
         assert [row["id"] for row in demo_firm.all_rows(q=q, missing_email="true", limit=4)] == expected
+
+
+@pytest.mark.one_path
+def test_the_bitmap_only_planner_settings_hold_for_their_statement_and_no_longer(
+    database: Database, demo_firm: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL reads run in autocommit: the count of a rare term must still be planned with bitmap scans
+    only, and the connection must be back to the defaults afterwards (it goes back to the pool)."""
+    if database.is_sqlite:
+        return  # SQLite has no planner settings
+    monkeypatch.setattr(search, "WINDOW", 0)  # as in a large firm: a rare term is counted on the GIN index
+    seen: list[tuple[str, str]] = []
+
+    def record(conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool) -> None:
+        if not statement.startswith(("SELECT set_config", "SHOW")):
+            seen.append((statement, conn.exec_driver_sql("SHOW enable_indexscan").scalar_one()))
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        with database.read() as session:
+            search.search_clients(session, firm_id=demo_firm.firm_id, q="bakk", limit=5)
+            after = session.execute(text("SHOW enable_indexscan")).scalar_one()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    assert [statement for statement, setting in seen if setting == "off"], "a statement ran with bitmap scans only"
+    assert after == "on"
