@@ -458,11 +458,6 @@ def seed_demo(database: Database, *, clients_per_firm: int, firms: int = 2, seed
     for firm_index in range(firms):
         with database.write() as session:
             accounts.append(_seed_firm(session, database, firm_index, clients_per_firm, seed))
-    if database.is_sqlite and clients_per_firm:
-        # The bulk load dropped and re-created a trigger (`search_index_deferred`): a schema change. A pooled
-        # connection whose cached statements predate it failed its next INSERT with SQLITE_SCHEMA ("no such
-        # table: clients") instead of preparing it again; fresh connections know the new schema.
-        database.engine.dispose()
     return accounts
 
 

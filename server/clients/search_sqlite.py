@@ -29,7 +29,6 @@ frequent, so the name-ordered scan finds it quickly, and the vocabulary lookup w
 COUNT_SCAN = 20_000
 """Rows of the name index a short term's count reads before asking the vocabulary (about 2 ms)."""
 
-TRIGGER_INSERT = "clients_trigrams_insert"
 INDEXED_ROW = (
     "firm_id * 4294967296 + id, "
     "search_text || char(30, 30) || CASE WHEN email IS NULL THEN char(29, 29, 29) ELSE '' END"
@@ -214,15 +213,14 @@ def _phrase(value: str) -> str:
 def trigrams_deferred(session: Session, *, first_id: int, last_id: int) -> Iterator[None]:
     """Index clients `first_id..last_id`, inserted inside the block, in one statement at its end.
 
-    FTS5 fed one row at a time by the insert trigger costs several times the bulk insert itself; the
-    trigger is dropped for the block and put back as it was, in the same transaction, so that a failure
-    rolls both back.
+    FTS5 fed one row at a time by the insert trigger costs several times the bulk insert itself. The trigger
+    is paused for the block by a row in `search_index_paused` (migration 0006), not dropped: dropping it was a
+    schema change that failed other connections' prepared statements. The row lives and dies inside this
+    write transaction, which keeps every other writer out, so no other insert ever goes unindexed.
     """
-    trigger = session.execute(
-        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"), {"name": TRIGGER_INSERT}
-    ).scalar_one()
-    session.execute(text(f"DROP TRIGGER {TRIGGER_INSERT}"))
+    session.execute(text("INSERT INTO search_index_paused (paused) VALUES (1)"))
     yield
+    session.execute(text("DELETE FROM search_index_paused"))
     session.execute(
         text(
             f"INSERT INTO clients_trigrams(rowid, indexed) SELECT {INDEXED_ROW} FROM clients "
@@ -230,4 +228,3 @@ def trigrams_deferred(session: Session, *, first_id: int, last_id: int) -> Itera
         ),
         {"first": first_id, "last": last_id},
     )
-    session.execute(text(trigger))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from stdnum.be import iban as belgian_iban
 from stdnum.be import vat
 
@@ -16,6 +16,7 @@ from server.clients.folding import fold, search_text
 from server.db import Database
 from server.demo import BASE_DATE, DemoAccount, seed_demo
 from server.models import Bank, Client, Firm, Mandate
+from tests.factories import new_client
 
 CLIENT_CODE = re.compile(r"^[A-Za-z0-9_.\- ]{1,40}$")
 ALL_STATUSES = set(MandateStatus.__args__)  # type: ignore[attr-defined]
@@ -191,3 +192,23 @@ def test_statuses_follow_the_firms_mode_and_the_clients_email(database: Database
     office_statuses = {m.status for m in mandates_of(database, office.firm_id)}
     assert "available_online" in office_statuses
     assert not {"in_preparation", "sent_to_client"} & office_statuses
+
+
+def test_seeding_changes_no_schema_and_later_clients_are_indexed(database: Database, http: TestClient) -> None:
+    """The bulk load pauses the SQLite search trigger with a row, not a DROP TRIGGER: another connection's
+    prepared statements would fail on a schema change (SQLITE_SCHEMA, "no such table: clients")."""
+    with database.read() as session:
+        before = session.execute(text("PRAGMA schema_version")).scalar() if database.is_sqlite else None
+    (account,) = seed_demo(database, clients_per_firm=40, firms=1, seed=11)
+    with database.read() as session:
+        after = session.execute(text("PRAGMA schema_version")).scalar() if database.is_sqlite else None
+        if database.is_sqlite:
+            assert session.execute(text("SELECT count(*) FROM search_index_paused")).scalar() == 0
+    assert before == after
+    with database.write() as session:
+        new_client(session, account.firm_id, company_name="Zyxwvut Unieke Naam BV", enterprise_number=None)
+    headers = {"Authorization": f"Bearer {account.token}"}
+    found = http.get("/api/v1/clients", params={"q": "zyxwvut"}, headers=headers).json()
+    assert [row["company_name"] for row in found["items"]] == ["Zyxwvut Unieke Naam BV"]
+    everyone = http.get("/api/v1/clients", params={"q": "bv", "limit": 200}, headers=headers).json()
+    assert everyone["total"] > 1, "the seeded clients were indexed at the end of the load"
