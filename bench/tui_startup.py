@@ -134,7 +134,7 @@ def main() -> None:
         "--remote", action="store_true", help="run `codadesk-server serve` apart: the TUI process alone is measured"
     )
     args = parser.parse_args()
-    clients, runs, moves, quiet = (2000, 2, 20, 0.3) if args.quick else (args.clients, args.runs, 40, 0.5)
+    clients, runs, moves, quiet = (2000, 2, 20, 0.2) if args.quick else (args.clients, args.runs, 40, 0.5)
     if args.remote:
         with served(ensure_demo(clients)) as url:
             values = measure(clients=clients, runs=runs, moves=moves, search_quiet=quiet, server=url)
