@@ -17,7 +17,7 @@ from textual.widgets import Button, Static
 from tui.drafts import Draft, DraftKey, DraftStore
 from tui.safe_text import clean
 from tui.screens.mandate_actions import ui_language
-from tui.widgets.words import field_label
+from tui.widgets.words import field_label, say
 
 Answer = Literal["restore", "discard"]
 """What the user chose; None (escape) decides later."""
@@ -25,23 +25,6 @@ Answer = Literal["restore", "discard"]
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 SHOWN_FIELDS = 6
 """Changed fields listed in the offer; more are counted."""
-
-WORDS: dict[str, dict[str, str]] = {
-    "offer": {
-        "en": "An unsaved edit of {name} ({code}) from {time}",
-        "fr": "Une modification non enregistrée de {name} ({code}) du {time}",
-        "nl": "Een niet-opgeslagen wijziging van {name} ({code}) van {time}",
-    },
-    "more": {"en": "… and {count} more", "fr": "… et {count} de plus", "nl": "… en nog {count}"},
-    "restore": {"en": "Restore", "fr": "Restaurer", "nl": "Herstellen"},
-    "discard": {"en": "Discard", "fr": "Supprimer", "nl": "Weggooien"},
-    "later": {"en": "Later", "fr": "Plus tard", "nl": "Later"},
-}
-
-
-def word(key: str, language: str, **params: Any) -> str:
-    table = WORDS[key]
-    return table.get(language, table["en"]).format(**params)
 
 
 class RestoreDraftScreen(ModalScreen[Answer | None]):
@@ -71,9 +54,9 @@ class RestoreDraftScreen(ModalScreen[Answer | None]):
             yield Static(Content(offer_text(self.draft, language)), id="draft-question")
             yield Static(changes_content(self.draft, language), id="draft-changes")
             with Horizontal(id="draft-buttons"):
-                yield Button(Content(f"{word('restore', language)} (r)"), variant="primary", id="draft-restore")
-                yield Button(Content(f"{word('discard', language)} (d)"), id="draft-discard")
-                yield Button(Content(f"{word('later', language)} (esc)"), id="draft-later")
+                yield Button(Content(f"{say('draft_restore', language)} (r)"), variant="primary", id="draft-restore")
+                yield Button(Content(f"{say('draft_discard', language)} (d)"), id="draft-discard")
+                yield Button(Content(f"{say('draft_later', language)} (esc)"), id="draft-later")
 
     @property
     def text(self) -> str:
@@ -102,7 +85,7 @@ class RestoreDraftScreen(ModalScreen[Answer | None]):
 def offer_text(draft: Draft, language: str) -> str:
     when = draft.saved_at.astimezone().strftime(TIME_FORMAT)
     name = clean(draft.client_name, max_length=60)
-    return word("offer", language, name=name, code=clean(draft.client_code, max_length=40), time=when)
+    return say("draft_offer", language, name=name, code=clean(draft.client_code, max_length=40), time=when)
 
 
 def changes_content(draft: Draft, language: str) -> Content:
@@ -116,7 +99,7 @@ def changes_content(draft: Draft, language: str) -> Content:
             )
         )
     if len(draft.changes) > SHOWN_FIELDS:
-        lines.append(Content(word("more", language, count=len(draft.changes) - SHOWN_FIELDS)))
+        lines.append(Content(say("draft_more", language, count=len(draft.changes) - SHOWN_FIELDS)))
     return Content("\n").join(lines)
 
 

@@ -191,8 +191,17 @@ WORDS: dict[str, dict[str, str]] = {
         "fr": "Le serveur ne répond pas: rien n'a été modifié",
         "nl": "De server antwoordt niet: er werd niets gewijzigd",
     },
+    "draft_offer": {
+        "en": "An unsaved edit of {name} ({code}) from {time}",
+        "fr": "Une modification non enregistrée de {name} ({code}) du {time}",
+        "nl": "Een niet-opgeslagen wijziging van {name} ({code}) van {time}",
+    },
+    "draft_more": {"en": "… and {count} more", "fr": "… et {count} de plus", "nl": "… en nog {count}"},
+    "draft_restore": {"en": "Restore", "fr": "Restaurer", "nl": "Herstellen"},
+    "draft_discard": {"en": "Discard", "fr": "Supprimer", "nl": "Weggooien"},
+    "draft_later": {"en": "Later", "fr": "Plus tard", "nl": "Later"},
 }
-"""Everything else the two screens say."""
+"""Everything else the screens say."""
 
 
 def _pick(table: dict[str, str], language: str) -> str:
