@@ -303,15 +303,18 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
     async def _load_first_page(self) -> None:
         """Fetch the first page of the newest query, again while a newer one came during the fetch."""
         while (wanted := self._next) is not None:
-            request = wanted.request(0)
-            try:
-                page = await self._fetch(request)
-            except ApiError as error:
-                self.post_message(RequestFailed("searching clients", error))
+            if not await self._load(wanted.request(0), "searching clients") or self._next is wanted:
                 return
-            self.post_message(ClientsLoaded(request, page))
-            if self._next is wanted:
-                return
+
+    async def _load(self, request: PageRequest, action: str) -> bool:
+        """Fetch one page and post it as `ClientsLoaded`; on failure post `RequestFailed` and say False."""
+        try:
+            page = await self._fetch(request)
+        except ApiError as error:
+            self.post_message(RequestFailed(action, error))
+            return False
+        self.post_message(ClientsLoaded(request, page))
+        return True
 
     def _fetch_needed_pages(self) -> None:
         """Start fetching the pages around the viewport and the cursor that are not held."""
@@ -333,12 +336,8 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
     async def _fetch_pages(self, requests: list[PageRequest], pages: frozenset[int]) -> None:
         try:
             for request in requests:
-                try:
-                    page = await self._fetch(request)
-                except ApiError as error:
-                    self.post_message(RequestFailed("loading clients", error))
+                if not await self._load(request, "loading clients"):
                     return
-                self.post_message(ClientsLoaded(request, page))
         finally:
             if self._fetching is pages:  # not a newer worker's set: this one may end after that one began
                 self._fetching = frozenset()
