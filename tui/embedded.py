@@ -172,7 +172,7 @@ def _prepare(folder: Path, demo_size: int) -> tuple[FastAPI, Database, Worker, s
     migrated = seeded = token_issued = False
     if not (token_path.exists() and _schema_is_current(database_path, stamp_path)):
         # Building or migrating the demo makes garbage by the million: collect it (`codadesk` may have paused
-        # the collector for its start, see `tui.app.settle_memory`).
+        # the collector for its start, see `tui.__main__.settle_memory`).
         gc.enable()
         try:
             with _exclusive(folder / ".lock"):

@@ -46,12 +46,12 @@ def recipient(client: Client) -> Address:
 
 
 def deliverable(client: Client) -> bool:
-    """Whether an e-mail to `client` can be written at all."""
+    """Whether an e-mail to `client` can be written at all (no address is not one)."""
     try:
         recipient(client)
     except UndeliverableAddress:
         return False
-    return bool(client.email)
+    return True
 
 
 @dataclass(frozen=True)

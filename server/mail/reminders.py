@@ -167,7 +167,7 @@ def _queue_if_still_due(
         and mandate.document_version == seen.document_version
     )
     client = session.get_one(Client, mandate.client_id)
-    if not unchanged or not client.email or not deliverable(client):
+    if not unchanged or not deliverable(client):
         return None
     mandate.reminders_sent += 1
     mandate.last_reminder_at = now
