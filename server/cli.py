@@ -143,15 +143,9 @@ def _require_newest_schema(url: str) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server.main import create_app
-
     url = _database_url(args)
     _require_newest_schema(url)
-    if args.workers == 1:
-        settings = Settings.from_env(database_url=url)
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
-        return 0
-    # Each worker process builds its own app (and database pool) from the environment it inherits.
+    # Each server process builds its app (and database pool) from the environment it inherits.
     os.environ["CODADESK_DATABASE_URL"] = url
     uvicorn.run(
         "server.main:create_app",
