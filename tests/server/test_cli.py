@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -116,15 +117,7 @@ def test_serve_answers_me_with_a_printed_token_and_token_create_adds_a_user(empt
         "jan@kantoor.example",
     )
     assert "Created user" not in again.stderr  # the same user, a second token
-    port = free_port()
-    server = subprocess.Popen(
-        [SERVER, "serve", "--database", empty_database, "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}/api/v1"
+    with _served(empty_database) as (_server, base):
         me = _wait_for(lambda: httpx.get(f"{base}/me", headers=_bearer(account["token"]), timeout=2))
         assert me.status_code == 200
         assert me.json()["firm"]["name"] == account["firm_name"]
@@ -134,10 +127,25 @@ def test_serve_answers_me_with_a_printed_token_and_token_create_adds_a_user(empt
         clients = httpx.get(f"{base}/clients", headers=_bearer(new_token), timeout=2).json()
         assert clients["total"] == 5
         assert httpx.get(f"{base}/me", timeout=2).status_code == 401
+
+
+@contextmanager
+def _served(database: str, *options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`codadesk-server serve` on a free port, and its API's base URL; stopped with ctrl+c, which must end it
+    cleanly (exit status 0)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [SERVER, "serve", "--database", database, "--port", str(port), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield server, f"http://127.0.0.1:{port}/api/v1"
     finally:
         server.send_signal(signal.SIGINT)
         try:
-            server.wait(timeout=15)
+            server.wait(timeout=30)
         finally:
             if server.poll() is None:
                 server.kill()
@@ -164,15 +172,7 @@ def _wait_for(request: Any, *, within: float = 30) -> httpx.Response:
 
 def test_serve_with_two_workers_answers_from_two_processes(empty_database: str) -> None:
     (account,) = demo_accounts(empty_database, "--clients", "5", "--firms", "1")
-    port = free_port()
-    server = subprocess.Popen(
-        [SERVER, "serve", "--database", empty_database, "--port", str(port), "--workers", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}/api/v1"
+    with _served(empty_database, "--workers", "2") as (server, base):
         me = _wait_for(lambda: httpx.get(f"{base}/me", headers=_bearer(account["token"]), timeout=2))
         assert me.status_code == 200
         for _ in range(20):
@@ -180,15 +180,6 @@ def test_serve_with_two_workers_answers_from_two_processes(empty_database: str) 
             assert clients.json()["total"] == 5
         workers = [pid for pid in _children(server.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
         assert len(workers) == 2, "uvicorn's supervisor runs two worker processes (and multiprocessing's tracker)"
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        finally:
-            if server.poll() is None:
-                server.kill()
-            server.communicate()
-    assert server.returncode == 0
     assert run("serve", "--database", empty_database, "--workers", "0").returncode == 2
 
 
